@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto'
+import { serializerCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import type { Db } from './db/client.js'
+import type { Deps } from './deps.js'
+import { authentication } from './http/auth.js'
+import { conditionalGet } from './http/conditional.js'
+import { openapi } from './http/openapi.js'
+import { handleError, problemDetails } from './http/problem-details.js'
+import { validatorCompiler } from './http/validation.js'
+import { articlesModule } from './modules/articles/index.js'
+import { healthModule } from './modules/health/index.js'
+import { keysModule } from './modules/keys/index.js'
+import { createKeysService } from './modules/keys/keys.service.js'
+import { sourcesModule } from './modules/sources/index.js'
+import { tagsModule } from './modules/tags/index.js'
+
+export type AppOptions = {
+  config: Config
+  /** An open, migrated database; whoever opened it closes it. */
+  db: Db
+  /** Milliseconds since the epoch; tests drive it. */
+  clock?: () => number
+  /** pino options; false silences logs (tests). */
+  logger?: boolean | object
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/
+
+/** The composition root: builds the whole API without listening. */
+export async function buildApp({ config, db, clock = Date.now, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    // A well-formed X-Request-Id from a proxy is kept, so logs line up end to end.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    requestTimeout: 30_000,
+    routerOptions: { ignoreTrailingSlash: true },
+    frameworkErrors: handleError,
+  }).withTypeProvider<ZodTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  // PATCH bodies are JSON merge patches (RFC 7396); plain application/json works too.
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  )
+  // Only JSON bodies: text/plain (which Fastify parses by default) is a 415 like any other type.
+  app.removeContentTypeParser('text/plain')
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  const deps: Deps = { db, clock }
+  const keys = createKeysService(db, clock)
+
+  await app.register(problemDetails)
+  await app.register(authentication, { keys })
+  await app.register(conditionalGet)
+  await app.register(openapi)
+
+  await app.register(healthModule, deps)
+  await app.register(articlesModule, { ...deps, prefix: '/v1/articles' })
+  await app.register(tagsModule, { ...deps, prefix: '/v1/tags' })
+  await app.register(sourcesModule, { ...deps, prefix: '/v1/sources' })
+  await app.register(keysModule, { service: keys, prefix: '/v1/keys' })
+
+  return app
+}

@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.js'
+import { openDatabase } from '../db/client.js'
+import { KEY_SCOPES, type KeyScope } from '../db/schema.js'
+import { createKeysService } from '../modules/keys/keys.service.js'
+import { renderOpenApi } from '../openapi-spec.js'
+
+export type Io = { env: Record<string, string | undefined>; out: (line: string) => void; err: (line: string) => void }
+
+export const USAGE = `Usage: npm run cli -- <command>
+
+  keys create --name NAME --scope read|write|admin   make a key (the secret is printed once)
+  keys list                                          list keys (never their secrets)
+  keys revoke ID                                     revoke a key at once
+  openapi [--out FILE]                               print (or write) the OpenAPI document
+
+The database is DATABASE_PATH (default ./data/newsdesk.db).`
+
+class UsageError extends Error {}
+
+function keysCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, scope: { type: 'string' } },
+  })
+  const [action, id] = positionals
+  const db = openDatabase(loadConfig(io.env).databasePath)
+  try {
+    const keys = createKeysService(db, Date.now)
+    if (action === 'create') {
+      const { name, scope } = values
+      if (!name?.trim()) throw new UsageError('keys create needs --name NAME')
+      if (!KEY_SCOPES.includes(scope as KeyScope)) throw new UsageError(`--scope must be one of ${KEY_SCOPES.join(', ')}`)
+      const { key, record } = keys.create(name, scope as KeyScope)
+      io.out(`Created key ${record.id} "${record.name}" with scope ${record.scope}. It is shown only this once:`)
+      io.out(key)
+      return 0
+    }
+    if (action === 'list') {
+      for (const k of keys.list()) {
+        const state = k.revokedAt === null ? 'active' : `revoked ${new Date(k.revokedAt).toISOString()}`
+        io.out(`${k.id}\t${k.scope}\t${k.prefix}…\t${state}\t${k.name}`)
+      }
+      return 0
+    }
+    if (action === 'revoke') {
+      if (!id) throw new UsageError('keys revoke needs the key id (see keys list)')
+      if (!keys.revoke(id)) {
+        io.err(`No active key ${id}.`)
+        return 1
+      }
+      io.out(`Revoked ${id}.`)
+      return 0
+    }
+    throw new UsageError(`unknown keys action "${action ?? ''}"`)
+  } finally {
+    db.$client.close()
+  }
+}
+
+async function openapiCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: 'string' } } })
+  const document = await renderOpenApi()
+  if (values.out) writeFileSync(values.out, document)
+  else io.out(document.trimEnd())
+  return 0
+}
+
+/** Runs one command; returns the exit code. Errors a user can fix print as one line, not a stack. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    if (command === 'keys') return keysCommand(rest, io)
+    if (command === 'openapi') return await openapiCommand(rest, io)
+    if (command === undefined || command === 'help' || command === '--help') {
+      io.out(USAGE)
+      return command === undefined ? 1 : 0
+    }
+    throw new UsageError(`unknown command "${command}"`)
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(error as Error).message}\n\n${USAGE}`)
+      return 2
+    }
+    if ((error as Error).name === 'ConfigError') {
+      io.err((error as Error).message)
+      return 2
+    }
+    throw error
+  }
+}

@@ -1,0 +1,110 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+// Times are stored as integer milliseconds since the epoch (UTC): compact, indexable and
+// exactly ordered. The API layer renders them as ISO 8601 strings with a Z.
+
+export const sources = sqliteTable(
+  'sources',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    url: text('url'),
+    description: text('description'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [uniqueIndex('sources_slug_unique').on(t.slug), index('sources_name_id_idx').on(t.name, t.id)],
+)
+
+export const TAG_KINDS = ['subject', 'person', 'organisation', 'place', 'event'] as const
+export type TagKind = (typeof TAG_KINDS)[number]
+
+export const tags = sqliteTable(
+  'tags',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: TAG_KINDS }).notNull().default('subject'),
+    description: text('description'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [uniqueIndex('tags_slug_unique').on(t.slug), index('tags_name_id_idx').on(t.name, t.id)],
+)
+
+export const ARTICLE_STATUSES = ['draft', 'published', 'archived'] as const
+export type ArticleStatus = (typeof ARTICLE_STATUSES)[number]
+
+export const articles = sqliteTable(
+  'articles',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    headline: text('headline').notNull(),
+    summary: text('summary'),
+    body: text('body').notNull(),
+    byline: text('byline'),
+    dateline: text('dateline'),
+    language: text('language').notNull().default('en'),
+    status: text('status', { enum: ARTICLE_STATUSES }).notNull().default('draft'),
+    publishedAt: integer('published_at'),
+    canonicalUrl: text('canonical_url'),
+    imageUrl: text('image_url'),
+    imageCaption: text('image_caption'),
+    imageCredit: text('image_credit'),
+    sourceId: text('source_id').references(() => sources.id, { onDelete: 'restrict' }),
+    wordCount: integer('word_count').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+    // The list order key: publication time, or creation time for what was never published,
+    // so that drafts listed by key holders page with the same cursor as everything else.
+    sortAt: integer('sort_at').generatedAlwaysAs(sql`coalesce(published_at, created_at)`, { mode: 'virtual' }),
+  },
+  (t) => [
+    uniqueIndex('articles_slug_unique').on(t.slug),
+    index('articles_status_sort_idx').on(t.status, t.sortAt, t.id),
+    index('articles_source_idx').on(t.sourceId),
+  ],
+)
+
+export const articleTags = sqliteTable(
+  'article_tags',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    tagId: text('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+    // 0 is the primary tag; the order is the editor's.
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.tagId] }), index('article_tags_tag_idx').on(t.tagId, t.articleId)],
+)
+
+export const KEY_SCOPES = ['read', 'write', 'admin'] as const
+export type KeyScope = (typeof KEY_SCOPES)[number]
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    scope: text('scope', { enum: KEY_SCOPES }).notNull(),
+    // SHA-256 of the secret. Keys are 256-bit random, so a fast hash is enough: there is
+    // nothing to brute-force, and lookups stay cheap on every request.
+    hash: text('hash').notNull(),
+    // The first characters of the key, shown in listings so people can tell keys apart.
+    prefix: text('prefix').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_unique').on(t.hash)],
+)

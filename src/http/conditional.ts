@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { preconditionFailed } from './errors.js'
+
+// RFC 9110 section 8.8.3 and 13.1: entity tags and the If-Match / If-None-Match preconditions.
+
+type EntityTag = { weak: boolean; opaque: string }
+
+/** Parses `*` or a comma-separated list of entity tags; malformed members are skipped. */
+export function parseEntityTags(header: string): '*' | EntityTag[] {
+  if (header.trim() === '*') return '*'
+  const tags: EntityTag[] = []
+  for (const match of header.matchAll(/(W\/)?("[^"]*")/g)) {
+    tags.push({ weak: match[1] !== undefined, opaque: match[2]! })
+  }
+  return tags
+}
+
+const parseOne = (etag: string): EntityTag =>
+  etag.startsWith('W/') ? { weak: true, opaque: etag.slice(2) } : { weak: false, opaque: etag }
+
+/** If-None-Match uses the weak comparison: the opaque parts are equal. */
+export function noneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false
+  const tags = parseEntityTags(header)
+  if (tags === '*') return true
+  const current = parseOne(etag)
+  return tags.some((tag) => tag.opaque === current.opaque)
+}
+
+/** If-Match uses the strong comparison: neither tag weak, opaque parts equal. */
+export function matchHits(header: string, etag: string): boolean {
+  const tags = parseEntityTags(header)
+  if (tags === '*') return true
+  const current = parseOne(etag)
+  return !current.weak && tags.some((tag) => !tag.weak && tag.opaque === current.opaque)
+}
+
+/** The strong ETag of a versioned resource. */
+export const versionEtag = (version: number) => `"v${version}"`
+
+/**
+ * Throws 412 when the request's If-Match does not match the resource's current version.
+ * A request without If-Match is unconditional (curl-friendly).
+ */
+export function checkIfMatch(header: string | undefined, version: number) {
+  if (header === undefined) return
+  if (!matchHits(header, versionEtag(version))) {
+    throw preconditionFailed(
+      `The resource has changed: it is now at version ${version} (ETag ${versionEtag(version)}). Fetch it again and retry.`,
+      { currentVersion: version, currentEtag: versionEtag(version) },
+    )
+  }
+}
+
+/** Sets the validators of a versioned item on a reply. */
+export function setItemValidators(reply: FastifyReply, item: { version: number; updatedAt: string }) {
+  reply.header('etag', versionEtag(item.version))
+  reply.header('last-modified', new Date(item.updatedAt).toUTCString())
+}
+
+function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch !== undefined) return noneMatchHits(ifNoneMatch, etag)
+  const since = request.headers['if-modified-since']
+  const lastModified = reply.getHeader('last-modified')
+  if (since === undefined || typeof lastModified !== 'string') return false
+  const sinceMs = Date.parse(since)
+  return Number.isFinite(sinceMs) && Date.parse(lastModified) <= sinceMs
+}
+
+/**
+ * For every successful GET and HEAD: an ETag (the item's version, or a hash of the body for
+ * collections), Cache-Control by who is asking, and a 304 when the client's copy is current.
+ */
+export const conditionalGet = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onSend', async (request, reply, payload) => {
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload
+      if (!reply.hasHeader('cache-control')) {
+        reply.header('cache-control', request.viewer === null ? 'public, max-age=60' : 'private, no-store')
+      }
+      reply.header('vary', 'Authorization')
+      let etag = reply.getHeader('etag')
+      if (typeof etag !== 'string') {
+        if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
+        etag = `"${createHash('sha1').update(payload).digest('base64url')}"`
+        reply.header('etag', etag)
+      }
+      if (!notModified(request, reply, etag)) return payload
+      reply.code(304).removeHeader('content-type').removeHeader('content-length')
+      return null
+    })
+  },
+  { name: 'conditional-get' },
+)

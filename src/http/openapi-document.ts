@@ -1,0 +1,65 @@
+import { STATUS_CODES } from 'node:http'
+
+// Corrections to the generated OpenAPI document for what the zod provider cannot express.
+
+type Json = Record<string, any>
+const PROBLEM_MEDIA_TYPE = 'application/problem+json'
+const MERGE_PATCH_MEDIA_TYPE = 'application/merge-patch+json'
+
+function fixOperation(method: string, operation: Json) {
+  for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
+    // The provider cannot key a response by media type: errors are declared with the Problem
+    // schema under application/json and corrected here.
+    const json = response.content?.['application/json']
+    if (Number(status) >= 400 && json) response.content = { [PROBLEM_MEDIA_TYPE]: json }
+    if (status === '204') delete response.content
+    if (response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? status
+  }
+  const body = operation.requestBody?.content?.['application/json']
+  if (method === 'patch' && body) operation.requestBody.content[MERGE_PATCH_MEDIA_TYPE] = body
+}
+
+/** Every `$ref` target reachable from `node`. */
+function collectRefs(node: unknown, schemas: Json, seen: Set<string>) {
+  if (Array.isArray(node)) return node.forEach((item) => collectRefs(item, schemas, seen))
+  if (node === null || typeof node !== 'object') return
+  for (const [key, value] of Object.entries(node)) {
+    if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
+      const name = value.slice('#/components/schemas/'.length)
+      if (!seen.has(name)) {
+        seen.add(name)
+        collectRefs(schemas[name], schemas, seen)
+      }
+    } else collectRefs(value, schemas, seen)
+  }
+}
+
+/**
+ * The provider registers every named schema twice (as `X` for responses, `XInput` for
+ * requests); only the ones an operation uses are kept.
+ */
+function pruneUnusedSchemas(document: Json) {
+  const schemas: Json = document.components?.schemas ?? {}
+  const used = new Set<string>()
+  collectRefs(document.paths, schemas, used)
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name]
+}
+
+/** `ArticleCreateInput` becomes `ArticleCreate` where no output schema has that name. */
+function dropInputSuffixes<T extends Json>(document: T): T {
+  let text = JSON.stringify(document)
+  const names = Object.keys(document.components?.schemas ?? {})
+  for (const name of names) {
+    const base = name.replace(/Input$/, '')
+    if (base !== name && !names.includes(base)) text = text.replaceAll(`"${name}"`, `"${base}"`).replaceAll(`/${name}"`, `/${base}"`)
+  }
+  return JSON.parse(text)
+}
+
+export function finishDocument<T extends Json>(document: T): T {
+  for (const operations of Object.values<Json>(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries<Json>(operations)) fixOperation(method, operation)
+  }
+  pruneUnusedSchemas(document)
+  return dropInputSuffixes(document)
+}

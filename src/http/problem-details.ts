@@ -1,0 +1,115 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import FindMyWay, { type HTTPMethod } from 'find-my-way'
+import type { z } from 'zod'
+import { HttpProblem, type FieldError } from './errors.js'
+import { toFieldErrors, type Part } from './validation.js'
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
+
+const PARTS: Record<string, Part> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' }
+
+/** Fastify's own client errors, by code, with the status and wording we answer them with. */
+const FRAMEWORK_ERRORS: Record<string, { status: number; type: string; title: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, type: 'malformed-body', title: 'The body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, type: 'malformed-body', title: 'The body is empty' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, type: 'malformed-body', title: 'Content-Length does not match the body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, type: 'body-too-large', title: 'The body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, type: 'unsupported-media-type', title: 'Unsupported media type' },
+  FST_ERR_BAD_URL: { status: 400, type: 'bad-url', title: 'The URL is malformed' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, type: 'bad-request', title: 'Bad request' },
+}
+
+export function sendProblem(
+  reply: FastifyReply,
+  problem: { status: number; type: string; title: string; detail: string },
+  extensions: Record<string, unknown> = {},
+) {
+  const { request } = reply
+  return reply
+    .code(problem.status)
+    .type(PROBLEM_MEDIA_TYPE)
+    .send({
+      type: `/problems/${problem.type}`,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail,
+      instance: request.url.split('?')[0],
+      requestId: request.id,
+      ...extensions,
+    })
+}
+
+function validationProblem(reply: FastifyReply, error: FastifyError) {
+  const part = PARTS[error.validationContext ?? 'body'] ?? 'body'
+  const errors: FieldError[] = toFieldErrors(error.validation as unknown as z.core.$ZodIssue[], part)
+  const fields = errors.map((e) => `${e.in}${e.pointer || ' (root)'}: ${e.message}`).join('; ')
+  return sendProblem(
+    reply,
+    { status: 400, type: 'validation', title: 'Your request is not valid', detail: fields },
+    { errors },
+  )
+}
+
+/** The one place that formats error bodies: every error leaves as RFC 9457 problem+json. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof HttpProblem) {
+    reply.headers(error.headers)
+    return sendProblem(reply, error, error.extensions)
+  }
+  if (error.validation) return validationProblem(reply, error)
+  const known = error.code ? FRAMEWORK_ERRORS[error.code] : undefined
+  if (known) return sendProblem(reply, { ...known, detail: error.message })
+  const status = error.statusCode ?? 500
+  if (status >= 400 && status < 500) {
+    return sendProblem(reply, { status, type: 'bad-request', title: 'Bad request', detail: error.message })
+  }
+  // Anything else is our fault: the log gets the stack, the client only the request id.
+  request.log.error({ err: error }, 'unhandled error')
+  return sendProblem(reply, {
+    status: 500,
+    type: 'internal',
+    title: 'Internal server error',
+    detail: `Something went wrong on our side. Quote request id ${request.id} when you report it.`,
+  })
+}
+
+const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+/**
+ * Error handler, 404 and 405 handlers. Registered first, so that its route table sees every
+ * route and can tell "no such resource" (404) from "no such method here" (405 with Allow).
+ */
+export const problemDetails = fp(
+  async (app: FastifyInstance) => {
+    const routes = FindMyWay({ ignoreTrailingSlash: true })
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      for (const method of methods as HTTPMethod[]) {
+        if (!routes.hasRoute(method, route.url)) routes.on(method, route.url, () => {})
+      }
+    })
+
+    app.setErrorHandler(handleError)
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '/'
+      const allowed = METHODS.filter((method) => routes.find(method, path))
+      if (allowed.length > 0) {
+        reply.header('allow', allowed.join(', '))
+        return sendProblem(reply, {
+          status: 405,
+          type: 'method-not-allowed',
+          title: 'Method not allowed',
+          detail: `${request.method} is not supported on ${path}; use ${allowed.join(', ')}.`,
+        })
+      }
+      return sendProblem(reply, {
+        status: 404,
+        type: 'not-found',
+        title: 'Not found',
+        detail: `There is no resource at ${path}. The API lives under /v1; see /docs.`,
+      })
+    })
+  },
+  { name: 'problem-details' },
+)

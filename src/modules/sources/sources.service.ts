@@ -1,0 +1,98 @@
+import type { Deps } from '../../deps.js'
+import { conflict, notFound, slugTaken } from '../../http/errors.js'
+import { checkIfMatch } from '../../http/conditional.js'
+import { newId } from '../../ids.js'
+import { slugFrom, uniqueSlug } from '../../slugs.js'
+import { createArticlesRepository } from '../articles/articles.repository.js'
+import { createSourcesRepository } from './sources.repository.js'
+import type { Source, SourceCreate, SourcePatch } from './sources.schemas.js'
+
+export function createSourcesService({ db, clock }: Deps) {
+  const sources = createSourcesRepository(db)
+
+  function get(idOrSlug: string): Source {
+    const source = sources.find(idOrSlug)
+    if (!source) throw notFound(`There is no source "${idOrSlug}".`)
+    return source
+  }
+
+  return {
+    get,
+    list: sources.list,
+
+    create(input: SourceCreate): Source {
+      return db.transaction(
+        (tx) => {
+          const repo = createSourcesRepository(tx)
+          if (input.slug !== undefined && repo.slugTaken(input.slug)) throw slugTaken(input.slug)
+          const id = newId('src')
+          const slug = input.slug ?? uniqueSlug(slugFrom(input.name, id.replace('_', '-')), repo.slugTaken)
+          const now = clock()
+          return repo.insert({
+            id,
+            slug,
+            name: input.name,
+            url: input.url ?? null,
+            description: input.description ?? null,
+            createdAt: now,
+            updatedAt: now,
+          })
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    /** Applies a merge patch; articles that embed the source get a new version when it is renamed. */
+    update(idOrSlug: string, patch: SourcePatch, ifMatch: string | undefined): Source {
+      return db.transaction(
+        (tx) => {
+          const repo = createSourcesRepository(tx)
+          const current = repo.find(idOrSlug)
+          if (!current) throw notFound(`There is no source "${idOrSlug}".`)
+          checkIfMatch(ifMatch, current.version)
+          const next = { ...current, ...patch }
+          const changed = (['name', 'slug', 'url', 'description'] as const).filter((f) => next[f] !== current[f])
+          if (changed.length === 0) return current
+          if (changed.includes('slug') && repo.slugTaken(next.slug)) throw slugTaken(next.slug)
+          const now = clock()
+          const updated = repo.update(current.id, {
+            name: next.name,
+            slug: next.slug,
+            url: next.url,
+            description: next.description,
+            updatedAt: now,
+            version: current.version + 1,
+          })
+          if (changed.includes('name') || changed.includes('slug')) {
+            createArticlesRepository(tx).touchWhereSource(current.id, now)
+          }
+          return updated
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    /** A source that articles still use cannot go: say how many, so the caller can move them. */
+    delete(idOrSlug: string, ifMatch: string | undefined) {
+      db.transaction(
+        (tx) => {
+          const repo = createSourcesRepository(tx)
+          const current = repo.find(idOrSlug)
+          if (!current) throw notFound(`There is no source "${idOrSlug}".`)
+          checkIfMatch(ifMatch, current.version)
+          const used = repo.countArticles(current.id)
+          if (used > 0) {
+            throw conflict(
+              `The source "${current.slug}" is used by ${used} article${used === 1 ? '' : 's'}; move them to another source first.`,
+              { articleCount: used },
+            )
+          }
+          repo.delete(current.id)
+        },
+        { behavior: 'immediate' },
+      )
+    },
+  }
+}
+
+export type SourcesService = ReturnType<typeof createSourcesService>

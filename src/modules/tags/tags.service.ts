@@ -1,0 +1,92 @@
+import type { Deps } from '../../deps.js'
+import { notFound, slugTaken } from '../../http/errors.js'
+import { checkIfMatch } from '../../http/conditional.js'
+import { newId } from '../../ids.js'
+import { slugFrom, uniqueSlug } from '../../slugs.js'
+import { createArticlesRepository } from '../articles/articles.repository.js'
+import { createTagsRepository } from './tags.repository.js'
+import type { Tag, TagCreate, TagPatch } from './tags.schemas.js'
+
+export function createTagsService({ db, clock }: Deps) {
+  const tags = createTagsRepository(db)
+
+  function get(idOrSlug: string): Tag {
+    const tag = tags.find(idOrSlug)
+    if (!tag) throw notFound(`There is no tag "${idOrSlug}".`)
+    return tag
+  }
+
+  return {
+    get,
+    list: tags.list,
+
+    create(input: TagCreate): Tag {
+      return db.transaction(
+        (tx) => {
+          const repo = createTagsRepository(tx)
+          if (input.slug !== undefined && repo.slugTaken(input.slug)) throw slugTaken(input.slug)
+          const id = newId('tag')
+          const slug = input.slug ?? uniqueSlug(slugFrom(input.name, id.replace('_', '-')), repo.slugTaken)
+          const now = clock()
+          return repo.insert({
+            id,
+            slug,
+            name: input.name,
+            kind: input.kind,
+            description: input.description ?? null,
+            createdAt: now,
+            updatedAt: now,
+          })
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    /** Applies a merge patch; articles that embed the tag get a new version when it is renamed. */
+    update(idOrSlug: string, patch: TagPatch, ifMatch: string | undefined): Tag {
+      return db.transaction(
+        (tx) => {
+          const repo = createTagsRepository(tx)
+          const current = repo.find(idOrSlug)
+          if (!current) throw notFound(`There is no tag "${idOrSlug}".`)
+          checkIfMatch(ifMatch, current.version)
+          const next = { ...current, ...patch }
+          const changed = (['name', 'slug', 'kind', 'description'] as const).filter((f) => next[f] !== current[f])
+          if (changed.length === 0) return current
+          if (changed.includes('slug') && repo.slugTaken(next.slug)) throw slugTaken(next.slug)
+          const now = clock()
+          const updated = repo.update(current.id, {
+            name: next.name,
+            slug: next.slug,
+            kind: next.kind,
+            description: next.description,
+            updatedAt: now,
+            version: current.version + 1,
+          })
+          if (changed.some((field) => field !== 'description')) {
+            createArticlesRepository(tx).touchWhereTag(current.id, now)
+          }
+          return updated
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    /** Deleting a tag removes it from its articles, which each get a new version. */
+    delete(idOrSlug: string, ifMatch: string | undefined) {
+      db.transaction(
+        (tx) => {
+          const repo = createTagsRepository(tx)
+          const current = repo.find(idOrSlug)
+          if (!current) throw notFound(`There is no tag "${idOrSlug}".`)
+          checkIfMatch(ifMatch, current.version)
+          createArticlesRepository(tx).touchWhereTag(current.id, clock())
+          repo.delete(current.id) // article_tags rows go with it (ON DELETE CASCADE)
+        },
+        { behavior: 'immediate' },
+      )
+    },
+  }
+}
+
+export type TagsService = ReturnType<typeof createTagsService>
