@@ -7,7 +7,7 @@ import type { Deps } from './deps.js'
 import { authentication } from './http/auth.js'
 import { conditionalGet } from './http/conditional.js'
 import { openapi } from './http/openapi.js'
-import { handleError, problemDetails } from './http/problem-details.js'
+import { handleClientError, handleError, problemDetails } from './http/problem-details.js'
 import { validatorCompiler } from './http/validation.js'
 import { articlesModule } from './modules/articles/index.js'
 import { healthModule } from './modules/health/index.js'
@@ -41,6 +41,7 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
     requestTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true },
     frameworkErrors: handleError,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)

@@ -74,6 +74,26 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   })
 }
 
+/**
+ * Requests too malformed for HTTP parsing never reach a route; they still get a problem body.
+ * (Fastify's `clientErrorHandler`.)
+ */
+export function handleClientError(error: NodeJS.ErrnoException, socket: import('node:net').Socket) {
+  if (!socket.writable) return socket.destroy()
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  const body = JSON.stringify({
+    type: '/problems/malformed-request',
+    title: 'The request is not valid HTTP',
+    status,
+    detail: 'The server could not parse the request.',
+    instance: '',
+  })
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
+}
+
 const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 /**
