@@ -90,7 +90,9 @@ export const conditionalGet = fp(
       }
       if (!notModified(request, reply, etag)) return payload
       reply.code(304).removeHeader('content-type').removeHeader('content-length')
-      return null
+      // Fastify's own HEAD hook runs after this one and needs the payload (it measures it, then
+      // drops it); a null there is a TypeError and a 500.
+      return request.method === 'HEAD' ? payload : null
     })
   },
   { name: 'conditional-get' },

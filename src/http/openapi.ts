@@ -16,7 +16,7 @@ export const openapi = fp(
           version: '1.0.0',
           description:
             'An open REST/JSON API for news articles, tags and sources. Errors are RFC 9457 problem details; collections page with opaque cursors.',
-          contact: { name: 'Newsdesk', url: 'https://github.com/newsdesk/newsdesk' },
+          contact: { name: 'Newsdesk' },
           license: { name: 'MIT', identifier: 'MIT' },
         },
         servers: [{ url: '/', description: 'This server' }],

@@ -92,3 +92,26 @@ export function setLinkHeader(reply: FastifyReply, meta: PageMeta) {
   }
   if (links.length > 0) reply.header('link', links.join(', '))
 }
+
+/**
+ * The whole list response: decodes the cursor, fetches one row more than the page, and returns
+ * the envelope `{ data, meta }` with the Link header set.
+ */
+export function listPage<T>(
+  reply: FastifyReply,
+  options: {
+    limit: number
+    cursor?: string | undefined
+    query: Record<string, unknown>
+    keyOf: (row: NoInfer<T>) => SortKey
+    keyLength: number
+    fetch: (limit: number, seek: Seek | undefined) => T[]
+  },
+) {
+  const { limit, cursor, keyOf, keyLength } = options
+  const print = fingerprint(options.query)
+  const seek = cursor === undefined ? undefined : decodeCursor(cursor, print, keyLength)
+  const page = toPage(options.fetch(limit + 1, seek), { limit, seek, keyOf, print })
+  setLinkHeader(reply, page.meta)
+  return { data: page.items, meta: page.meta }
+}

@@ -29,6 +29,17 @@ export const TimestampSchema = z.iso
   .datetime()
   .meta({ id: 'Timestamp', description: 'ISO 8601 date-time in UTC, e.g. 2015-07-23T14:41:00.000Z.' })
 
+/** ISO 8601 renders years 0000-9999 with four digits; an instant outside them cannot be returned as a Timestamp. */
+const inTimestampRange = (value: string) => {
+  const year = new Date(value).getUTCFullYear()
+  return year >= 0 && year <= 9999
+}
+
+/** A date-time a client sends: any offset, as long as the instant is between the years 0000 and 9999 in UTC. */
+export const TimestampInputSchema = z.iso
+  .datetime({ offset: true })
+  .refine(inTimestampRange, 'must be between the years 0000 and 9999 in UTC')
+
 export const IdOrSlugParamsSchema = z.object({
   idOrSlug: z.string().min(1).max(200).describe('The id or the slug of the resource.'),
 })

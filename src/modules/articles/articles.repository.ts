@@ -9,6 +9,8 @@ import type { Article, ArticleSummary } from './articles.schemas.js'
 export type ArticleRow = typeof articles.$inferSelect
 type SummaryRow = Omit<ArticleRow, 'body'>
 type TagRef = Article['tags'][number]
+/** A list row: the summary plus its position in the list order. */
+export type ArticleListRow = ArticleSummary & { sortAt: number }
 
 const { body: _body, ...summaryColumns } = getTableColumns(articles)
 
@@ -82,7 +84,7 @@ export function createArticlesRepository(db: DbOrTx) {
     },
 
     /** Newest first by publication (or creation) time, then id. */
-    list(filter: { status: ArticleRow['status']; visible?: SQL }, limit: number, seek: Seek | undefined) {
+    list(filter: { status: ArticleRow['status']; visible?: SQL }, limit: number, seek: Seek | undefined): ArticleListRow[] {
       const page = keyset([articles.sortAt, articles.id], seek, 'desc')
       const rows = db
         .select(summaryColumns)

@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { requireScope } from '../../http/auth.js'
 import { setItemValidators } from '../../http/conditional.js'
-import { decodeCursor, fingerprint, setLinkHeader, toPage } from '../../http/pagination.js'
+import { listPage } from '../../http/pagination.js'
 import { IdOrSlugParamsSchema, problems } from '../../http/schemas.js'
+import type { ArticleListRow } from './articles.repository.js'
 import type { ArticlesService } from './articles.service.js'
 import {
   ArticleCreateSchema,
@@ -32,12 +33,14 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }>
     },
     async (request, reply) => {
       const { limit, cursor, ...filter } = request.query
-      const print = fingerprint({ resource: 'articles', ...filter })
-      const seek = cursor === undefined ? undefined : decodeCursor(cursor, print, 2)
-      const rows = service.list(filter, request.viewer, limit + 1, seek)
-      const page = toPage(rows, { limit, seek, print, keyOf: (a) => [a.sortAt, a.id] })
-      setLinkHeader(reply, page.meta)
-      return { data: page.items, meta: page.meta }
+      return listPage<ArticleListRow>(reply, {
+        limit,
+        cursor,
+        query: { resource: 'articles', ...filter },
+        keyOf: (a) => [a.sortAt, a.id],
+        keyLength: 2,
+        fetch: (n, seek) => service.list(filter, request.viewer, n, seek),
+      })
     },
   )
 

@@ -7,6 +7,7 @@ import {
   requiredText,
   SlugSchema,
   text,
+  TimestampInputSchema,
   TimestampSchema,
 } from '../../http/schemas.js'
 
@@ -73,7 +74,7 @@ const editableFields = {
   byline: text(300).nullable().optional(),
   dateline: text(300).nullable().optional(),
   language: LanguageSchema.optional(),
-  publishedAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  publishedAt: TimestampInputSchema.nullable().optional(),
   canonicalUrl: HttpUrlSchema.nullable().optional(),
   image: ImageInputSchema.nullable().optional(),
   source: RefSchema.nullable().optional().describe('The source, by slug or id.'),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { HttpUrlSchema, PageMetaSchema, PageQuerySchema, requiredText, SlugSchema, text, TimestampSchema } from '../../http/schemas.js'
+import { HttpUrlSchema, PageMetaSchema, requiredText, SlugSchema, text, TimestampSchema } from '../../http/schemas.js'
 
 export const SourceSchema = z
   .object({
@@ -35,5 +35,4 @@ export const SourcePatchSchema = z
   .meta({ id: 'SourcePatch', description: 'A JSON merge patch (RFC 7396): null clears a field.' })
 export type SourcePatch = z.infer<typeof SourcePatchSchema>
 
-export const SourceListQuerySchema = PageQuerySchema
 export const SourceListSchema = z.object({ data: z.array(SourceSchema), meta: PageMetaSchema }).meta({ id: 'SourceList' })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { TAG_KINDS } from '../../db/schema.js'
-import { PageMetaSchema, PageQuerySchema, requiredText, SlugSchema, text, TimestampSchema } from '../../http/schemas.js'
+import { PageMetaSchema, requiredText, SlugSchema, text, TimestampSchema } from '../../http/schemas.js'
 
 export const TagSchema = z
   .object({
@@ -36,5 +36,4 @@ export const TagPatchSchema = z
   .meta({ id: 'TagPatch', description: 'A JSON merge patch (RFC 7396): null clears a field.' })
 export type TagPatch = z.infer<typeof TagPatchSchema>
 
-export const TagListQuerySchema = PageQuerySchema
 export const TagListSchema = z.object({ data: z.array(TagSchema), meta: PageMetaSchema }).meta({ id: 'TagList' })
