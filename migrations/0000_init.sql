@@ -21,11 +21,15 @@ CREATE TABLE `article_tags` (
 --> statement-breakpoint
 CREATE INDEX `article_tags_tag_idx` ON `article_tags` (`tag_id`,`article_id`);--> statement-breakpoint
 CREATE TABLE `articles` (
-	`id` text PRIMARY KEY NOT NULL,
+	`doc_id` integer PRIMARY KEY NOT NULL,
+	`id` text NOT NULL,
 	`slug` text NOT NULL,
 	`headline` text NOT NULL,
 	`summary` text,
 	`body` text NOT NULL,
+	`body_format` text DEFAULT 'text' NOT NULL,
+	`body_html` text NOT NULL,
+	`body_text` text NOT NULL,
 	`byline` text,
 	`dateline` text,
 	`language` text DEFAULT 'en' NOT NULL,
@@ -44,8 +48,10 @@ CREATE TABLE `articles` (
 	FOREIGN KEY (`source_id`) REFERENCES `sources`(`id`) ON UPDATE no action ON DELETE restrict
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `articles_id_unique` ON `articles` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `articles_slug_unique` ON `articles` (`slug`);--> statement-breakpoint
 CREATE INDEX `articles_status_sort_idx` ON `articles` (`status`,`sort_at`,`id`);--> statement-breakpoint
+CREATE INDEX `articles_status_updated_idx` ON `articles` (`status`,`updated_at`,`id`);--> statement-breakpoint
 CREATE INDEX `articles_source_idx` ON `articles` (`source_id`);--> statement-breakpoint
 CREATE TABLE `sources` (
 	`id` text PRIMARY KEY NOT NULL,

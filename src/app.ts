@@ -5,9 +5,13 @@ import type { Config } from './config.js'
 import type { Db } from './db/client.js'
 import type { Deps } from './deps.js'
 import { authentication } from './http/auth.js'
+import { requireIfMatch } from './http/require-if-match.js'
+import { compression } from './http/compression.js'
 import { conditionalGet } from './http/conditional.js'
+import { cors } from './http/cors.js'
+import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
-import { handleClientError, handleError, problemDetails } from './http/problem-details.js'
+import { handleClientError, handleError, MAX_PARAM_LENGTH, problemDetails } from './http/problem-details.js'
 import { validatorCompiler } from './http/validation.js'
 import { articlesModule } from './modules/articles/index.js'
 import { healthModule } from './modules/health/index.js'
@@ -39,7 +43,7 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
     requestTimeout: 30_000,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: handleError,
     clientErrorHandler: handleClientError,
   }).withTypeProvider<ZodTypeProvider>()
@@ -58,16 +62,22 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
     reply.header('x-request-id', request.id)
   })
 
-  const deps: Deps = { db, clock }
+  const deps: Deps = { db, clock, config }
   const keys = createKeysService(db, clock)
 
   await app.register(problemDetails)
+  // Before authentication: preflights carry no key, and a 401 needs the CORS headers too.
+  await app.register(cors, { origins: config.corsOrigins })
   await app.register(authentication, { keys })
-  await app.register(conditionalGet)
+  await app.register(requireIfMatch, { enabled: config.requireIfMatch })
+  await app.register(idempotency, { db, clock })
+  await app.register(conditionalGet, { cacheControlPublic: config.cacheControlPublic })
+  // Per-route onSend hooks, so they run after conditionalGet's; before every route it covers.
+  await app.register(compression)
   await app.register(openapi)
 
   await app.register(healthModule, deps)
-  await app.register(articlesModule, { ...deps, prefix: '/v1/articles' })
+  await app.register(articlesModule, deps)
   await app.register(tagsModule, { ...deps, prefix: '/v1/tags' })
   await app.register(sourcesModule, { ...deps, prefix: '/v1/sources' })
   await app.register(keysModule, { service: keys, prefix: '/v1/keys' })

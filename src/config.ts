@@ -2,6 +2,9 @@ import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** A browser origin: scheme and host (and port), no path, as in the Origin request header. */
+const ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^\s/?#]+$/i
+
 /** Environment variables, parsed once at the edge (server.ts, cli.ts). Tests pass overrides. */
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -13,6 +16,21 @@ const EnvSchema = z.object({
     .string()
     .min(24, 'must be at least 24 characters: it is a secret')
     .optional(),
+  REQUIRE_IF_MATCH: z.stringbool().default(false),
+  TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  CACHE_CONTROL_PUBLIC: z
+    .string()
+    .regex(/^[\x20-\x7e]+$/, 'must be a Cache-Control value (printable ASCII, one line)')
+    .default('public, max-age=60, stale-while-revalidate=300'),
+  CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== ''))
+    .pipe(
+      z
+        .array(z.union([z.literal('*'), z.string().regex(ORIGIN, 'must be * or an origin such as https://example.com')]))
+        .min(1, 'must be * or a comma-separated list of origins'),
+    ),
 })
 
 export type Config = {
@@ -22,6 +40,14 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number]
   bodyLimit: number
   adminKey: string | undefined
+  /** A PATCH, DELETE or transition without If-Match is a 428 (off by default, for curl). */
+  requireIfMatch: boolean
+  /** How long a deleted article can be restored; `cli purge` removes what is older. */
+  trashRetentionDays: number
+  /** Cache-Control for anonymous reads of published content; keyed reads are always private. */
+  cacheControlPublic: string
+  /** Origins browsers may call from; `['*']` means any. */
+  corsOrigins: string[]
 }
 
 export class ConfigError extends Error {
@@ -45,5 +71,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     adminKey: e.NEWSDESK_ADMIN_KEY,
+    requireIfMatch: e.REQUIRE_IF_MATCH,
+    trashRetentionDays: e.TRASH_RETENTION_DAYS,
+    cacheControlPublic: e.CACHE_CONTROL_PUBLIC,
+    corsOrigins: e.CORS_ORIGINS,
   }
 }

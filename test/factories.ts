@@ -39,3 +39,19 @@ export function seedArticleParts() {
     publishedAt: '2015-07-23T14:41:00.000Z',
   }
 }
+
+/** A published article (publishedAt defaults to the clock's now, so anonymous readers see it). */
+export const createPublished = (h: Harness, fields: object = {}) => createArticle(h, { status: 'published', ...fields })
+
+/** Tags (or sources) with the slugs given, named after them; returned in the same order. */
+export async function createTags(h: Harness, ...slugs: string[]) {
+  const made = []
+  for (const slug of slugs) made.push(await createTag(h, { slug, name: slug[0]!.toUpperCase() + slug.slice(1) }))
+  return made
+}
+
+export async function createSources(h: Harness, ...slugs: string[]) {
+  const made = []
+  for (const slug of slugs) made.push(await createSource(h, { slug, name: slug.toUpperCase() }))
+  return made
+}

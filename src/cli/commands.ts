@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
 import { KEY_SCOPES, type KeyScope } from '../db/schema.js'
+import { createArticlesService } from '../modules/articles/articles.service.js'
 import { createKeysService } from '../modules/keys/keys.service.js'
 import { renderOpenApi } from '../openapi-spec.js'
 
@@ -13,6 +14,8 @@ export const USAGE = `Usage: npm run cli -- <command>
   keys create --name NAME --scope read|write|admin   make a key (the secret is printed once)
   keys list                                          list keys (never their secrets)
   keys revoke ID                                     revoke a key at once
+  purge [--dry-run]                                  delete for good what has been in the trash
+                                                     longer than TRASH_RETENTION_DAYS (default 30)
   openapi [--out FILE]                               print (or write) the OpenAPI document
 
 The database is DATABASE_PATH (default ./data/newsdesk.db).`
@@ -60,6 +63,21 @@ function keysCommand(args: string[], io: Io): number {
   }
 }
 
+function purgeCommand(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean', default: false } } })
+  const config = loadConfig(io.env)
+  const db = openDatabase(config.databasePath)
+  try {
+    const dryRun = values['dry-run'] === true
+    const purged = createArticlesService({ db, clock: Date.now, config }).purge(dryRun)
+    for (const { id, slug } of purged) io.out(`${dryRun ? 'would purge' : 'purged'}\t${id}\t${slug}`)
+    io.out(`${purged.length} article${purged.length === 1 ? '' : 's'} ${dryRun ? 'would be' : ''} purged (older than ${config.trashRetentionDays} days in the trash).`.replace('  ', ' '))
+    return 0
+  } finally {
+    db.$client.close()
+  }
+}
+
 async function openapiCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string' } } })
   const document = await renderOpenApi()
@@ -73,6 +91,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv
   try {
     if (command === 'keys') return keysCommand(rest, io)
+    if (command === 'purge') return purgeCommand(rest, io)
     if (command === 'openapi') return await openapiCommand(rest, io)
     if (command === undefined || command === 'help' || command === '--help') {
       io.out(USAGE)

@@ -37,17 +37,29 @@ export const tags = sqliteTable(
   (t) => [uniqueIndex('tags_slug_unique').on(t.slug), index('tags_name_id_idx').on(t.name, t.id)],
 )
 
-export const ARTICLE_STATUSES = ['draft', 'published', 'archived'] as const
+// 'scheduled' is not stored: it is a published article whose publishedAt is still ahead.
+export const ARTICLE_STATUSES = ['draft', 'published', 'archived', 'withdrawn'] as const
 export type ArticleStatus = (typeof ARTICLE_STATUSES)[number]
+
+export const BODY_FORMATS = ['text', 'markdown', 'html'] as const
+export type BodyFormat = (typeof BODY_FORMATS)[number]
 
 export const articles = sqliteTable(
   'articles',
   {
-    id: text('id').primaryKey(),
+    // A stable integer key for the full-text index (FTS5 external content needs an integer
+    // rowid that VACUUM cannot renumber); the API only ever shows `id`.
+    docId: integer('doc_id').primaryKey(),
+    id: text('id').notNull(),
     slug: text('slug').notNull(),
     headline: text('headline').notNull(),
     summary: text('summary'),
     body: text('body').notNull(),
+    bodyFormat: text('body_format', { enum: BODY_FORMATS }).notNull().default('text'),
+    // Derived from body on every write: sanitised HTML, and the plain text that search,
+    // word counts and feeds use.
+    bodyHtml: text('body_html').notNull(),
+    bodyText: text('body_text').notNull(),
     byline: text('byline'),
     dateline: text('dateline'),
     language: text('language').notNull().default('en'),
@@ -58,6 +70,12 @@ export const articles = sqliteTable(
     imageCaption: text('image_caption'),
     imageCredit: text('image_credit'),
     sourceId: text('source_id').references(() => sources.id, { onDelete: 'restrict' }),
+    // Invisible to anonymous readers until this time, even when published (ninjs "embargoed").
+    embargoedUntil: integer('embargoed_until'),
+    withdrawnAt: integer('withdrawn_at'),
+    withdrawalReason: text('withdrawal_reason'),
+    // In the trash since this time; purged after the retention period.
+    deletedAt: integer('deleted_at'),
     wordCount: integer('word_count').notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -67,10 +85,42 @@ export const articles = sqliteTable(
     sortAt: integer('sort_at').generatedAlwaysAs(sql`coalesce(published_at, created_at)`, { mode: 'virtual' }),
   },
   (t) => [
+    uniqueIndex('articles_id_unique').on(t.id),
     uniqueIndex('articles_slug_unique').on(t.slug),
     index('articles_status_sort_idx').on(t.status, t.sortAt, t.id),
+    index('articles_status_updated_idx').on(t.status, t.updatedAt, t.id),
     index('articles_source_idx').on(t.sourceId),
+    index('articles_deleted_idx').on(t.deletedAt),
   ],
+)
+
+/** Public notes of what was corrected and when, in order. */
+export const articleCorrections = sqliteTable(
+  'article_corrections',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    text: text('text').notNull(),
+  },
+  (t) => [index('article_corrections_article_idx').on(t.articleId, t.id)],
+)
+
+/** The article as it was at each version: who made it, when, and the full representation. */
+export const articleRevisions = sqliteTable(
+  'article_revisions',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    createdAt: integer('created_at').notNull(),
+    actor: text('actor').notNull(),
+    snapshot: text('snapshot', { mode: 'json' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.version] })],
 )
 
 export const articleTags = sqliteTable(
@@ -107,4 +157,22 @@ export const apiKeys = sqliteTable(
     revokedAt: integer('revoked_at'),
   },
   (t) => [uniqueIndex('api_keys_hash_unique').on(t.hash)],
+)
+
+/** Responses to POSTs sent with an Idempotency-Key, replayed for 24 hours. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    // The API key that sent it: idempotency keys are scoped per client.
+    owner: text('owner').notNull(),
+    key: text('key').notNull(),
+    // Method, path and a hash of the body: the same key with another request is refused.
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state', { enum: ['running', 'done'] }).notNull(),
+    statusCode: integer('status_code'),
+    headers: text('headers', { mode: 'json' }).$type<Record<string, string>>(),
+    body: text('body'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.owner, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { preconditionFailed } from './errors.js'
+import { appendVary } from './vary.js'
 
 // RFC 9110 section 8.8.3 and 13.1: entity tags and the If-Match / If-None-Match preconditions.
 
@@ -70,18 +71,28 @@ function notModified(request: FastifyRequest, reply: FastifyReply, etag: string)
   return Number.isFinite(sinceMs) && Date.parse(lastModified) <= sinceMs
 }
 
+export type ConditionalGetOptions = {
+  /** Cache-Control for anonymous reads (config CACHE_CONTROL_PUBLIC); keyed reads are private. */
+  cacheControlPublic: string
+}
+
 /**
- * For every successful GET and HEAD: an ETag (the item's version, or a hash of the body for
+ * For every GET and HEAD: Vary (the body depends on the key, and on Accept-Encoding once
+ * compressed). For the successful ones: an ETag (the item's version, or a hash of the body for
  * collections), Cache-Control by who is asking, and a 304 when the client's copy is current.
+ * Compression runs after this hook (route-level onSend), so the hash and the 304 decision see
+ * the uncompressed body.
  */
 export const conditionalGet = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, { cacheControlPublic }: ConditionalGetOptions) => {
     app.addHook('onSend', async (request, reply, payload) => {
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload
+      if (request.method !== 'GET' && request.method !== 'HEAD') return payload
+      // Also on errors: a draft is a 404 without a key and a 200 with one.
+      appendVary(reply, 'Authorization', 'Accept-Encoding')
+      if (reply.statusCode !== 200) return payload
       if (!reply.hasHeader('cache-control')) {
-        reply.header('cache-control', request.viewer === null ? 'public, max-age=60' : 'private, no-store')
+        reply.header('cache-control', request.viewer === null ? cacheControlPublic : 'private, no-store')
       }
-      reply.header('vary', 'Authorization')
       let etag = reply.getHeader('etag')
       if (typeof etag !== 'string') {
         if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload

@@ -30,6 +30,9 @@ export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', '
 
 export const notFound = (detail: string) => new HttpProblem(404, 'not-found', 'Not found', detail)
 
+export const gone = (detail: string, extensions: Record<string, unknown> = {}) =>
+  new HttpProblem(410, 'gone', 'Gone', detail, extensions)
+
 export const conflict = (detail: string, extensions: Record<string, unknown> = {}) =>
   new HttpProblem(409, 'conflict', 'Conflict with the current state', detail, extensions)
 
@@ -43,3 +46,29 @@ export const preconditionFailed = (detail: string, extensions: Record<string, un
 
 export const unprocessable = (detail: string, errors: FieldError[]) =>
   new HttpProblem(422, 'unprocessable', 'The request breaks a rule', detail, { errors })
+
+// The Idempotency-Key header (IETF draft "The Idempotency-Key HTTP Header Field").
+const idempotencyKeyError = (message: string): FieldError[] => [{ in: 'headers', pointer: '/idempotency-key', message }]
+
+export const invalidIdempotencyKey = () =>
+  badRequest(
+    'The Idempotency-Key header must be 1 to 255 printable ASCII characters.',
+    idempotencyKeyError('must be 1 to 255 printable ASCII characters'),
+  )
+
+export const idempotencyKeyReused = () =>
+  new HttpProblem(
+    422,
+    'idempotency-key-reused',
+    'The idempotency key was used for another request',
+    'This Idempotency-Key was already used with a different method, path or body in the last 24 hours. Send a new key for a new request.',
+    { errors: idempotencyKeyError('was used for a different request') },
+  )
+
+export const idempotencyKeyInFlight = () =>
+  new HttpProblem(
+    409,
+    'idempotency-key-in-flight',
+    'A request with this idempotency key is still being processed',
+    'The first request sent with this Idempotency-Key has not finished yet. Retry it once that one has answered.',
+  )

@@ -17,6 +17,38 @@ function fixOperation(method: string, operation: Json) {
   }
   const body = operation.requestBody?.content?.['application/json']
   if (method === 'patch' && body) operation.requestBody.content[MERGE_PATCH_MEDIA_TYPE] = body
+  if (method === 'post') acceptIdempotencyKey(operation)
+}
+
+const IDEMPOTENCY_KEY: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes the POST safe to retry (IETF draft "The Idempotency-Key HTTP Header Field"). For 24 hours, the same key ' +
+    'from the same API key with the same request replays the first response (with `Idempotent-Replayed: true`) ' +
+    'without doing the work again; with a different request it is a 422; while the first is still running, a 409. ' +
+    'Responses with a 5xx status are not kept.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
+}
+
+const IDEMPOTENT_REPLAYED: Json = {
+  description: '`true` when this response is a replay of the one stored for the request\'s Idempotency-Key.',
+  schema: { type: 'string', enum: ['true'] },
+}
+
+/** Every POST goes through the idempotency plugin (src/http/idempotency.ts): say so once, here. */
+function acceptIdempotencyKey(operation: Json) {
+  operation.parameters = [...(operation.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }]
+  const problem = { content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } } }
+  for (const status of ['400', '409', '422']) {
+    operation.responses[status] ??= { description: STATUS_CODES[Number(status)], ...problem }
+  }
+  const replayed = { $ref: '#/components/headers/IdempotentReplayed' }
+  for (const [status, response] of Object.entries<Json>(operation.responses)) {
+    if (status.startsWith('2')) response.headers = { ...response.headers, 'Idempotent-Replayed': replayed }
+  }
+  operation.responses = Object.fromEntries(Object.entries(operation.responses).sort(([a], [b]) => a.localeCompare(b)))
 }
 
 /** Every `$ref` target reachable from `node`. */
@@ -57,6 +89,9 @@ function dropInputSuffixes<T extends Json>(document: T): T {
 }
 
 export function finishDocument<T extends Json>(document: T): T {
+  const components: Json = ((document as Json).components ??= {})
+  components.parameters = { ...components.parameters, IdempotencyKey: IDEMPOTENCY_KEY }
+  components.headers = { ...components.headers, IdempotentReplayed: IDEMPOTENT_REPLAYED }
   for (const operations of Object.values<Json>(document.paths ?? {})) {
     for (const [method, operation] of Object.entries<Json>(operations)) fixOperation(method, operation)
   }

@@ -22,6 +22,7 @@ export const openapi = fp(
         servers: [{ url: '/', description: 'This server' }],
         tags: [
           { name: 'articles', description: 'News articles: create, edit, publish and read.' },
+          { name: 'revisions', description: 'Article history: versions, diffs and restoring an old version.' },
           { name: 'tags', description: 'Subjects, people, organisations, places and events articles are about.' },
           { name: 'sources', description: 'Outlets and agencies content comes from.' },
           { name: 'keys', description: 'API keys (admin scope).' },

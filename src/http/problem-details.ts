@@ -17,8 +17,15 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; type: string; title: st
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, type: 'body-too-large', title: 'The body is too large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, type: 'unsupported-media-type', title: 'Unsupported media type' },
   FST_ERR_BAD_URL: { status: 400, type: 'bad-url', title: 'The URL is malformed' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, type: 'uri-too-long', title: 'The URL is too long' },
   FST_ERR_ASYNC_CONSTRAINT: { status: 400, type: 'bad-request', title: 'Bad request' },
 }
+
+/**
+ * The router refuses longer path parameters with a 414 before any schema sees them; it sits
+ * well above every params schema's limit (ids and slugs: 200), so that the schema decides.
+ */
+export const MAX_PARAM_LENGTH = 1000
 
 export function sendProblem(
   reply: FastifyReply,
@@ -29,6 +36,8 @@ export function sendProblem(
   return reply
     .code(problem.status)
     .type(PROBLEM_MEDIA_TYPE)
+    // Also here: Fastify's framework errors (bad URL, too long) skip the app's onSend hooks.
+    .header('x-request-id', request.id)
     .send({
       type: `/problems/${problem.type}`,
       title: problem.title,
@@ -96,24 +105,33 @@ export function handleClientError(error: NodeJS.ErrnoException, socket: import('
 
 const METHODS: HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
+/** A CORS preflight names an origin and the method it means to use; the CORS plugin answers it. */
+const isCorsPreflight = (request: FastifyRequest) =>
+  request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined
+
 /**
  * Error handler, 404 and 405 handlers. Registered first, so that its route table sees every
  * route and can tell "no such resource" (404) from "no such method here" (405 with Allow).
  */
 export const problemDetails = fp(
   async (app: FastifyInstance) => {
-    const routes = FindMyWay({ ignoreTrailingSlash: true })
+    const routes = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH })
     app.addHook('onRoute', (route) => {
+      // A catch-all (the CORS plugin's `OPTIONS *`) is not a resource: it would make every 404 a 405.
+      if (route.url === '*') return
       const methods = Array.isArray(route.method) ? route.method : [route.method]
       for (const method of methods as HTTPMethod[]) {
         if (!routes.hasRoute(method, route.url)) routes.on(method, route.url, () => {})
       }
     })
 
-    app.setErrorHandler(handleError)
-    app.setNotFoundHandler((request, reply) => {
+    function notFound(request: FastifyRequest, reply: FastifyReply) {
       const path = request.url.split('?')[0] ?? '/'
       const allowed = METHODS.filter((method) => routes.find(method, path))
+      // OPTIONS asks what a resource supports (RFC 9110 section 9.3.7): the answer is the Allow list.
+      if (allowed.length > 0 && request.method === 'OPTIONS') {
+        return reply.code(204).header('allow', allowed.join(', ')).send()
+      }
       if (allowed.length > 0) {
         reply.header('allow', allowed.join(', '))
         return sendProblem(reply, {
@@ -129,7 +147,15 @@ export const problemDetails = fp(
         title: 'Not found',
         detail: `There is no resource at ${path}. The API lives under /v1; see /docs.`,
       })
+    }
+
+    // Registered before the CORS plugin's hook: a plain OPTIONS, which that plugin would answer
+    // with a text/plain 400, gets the Allow list here (or a 404 problem), before any auth check.
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'OPTIONS' && !isCorsPreflight(request)) return notFound(request, reply)
     })
+    app.setErrorHandler(handleError)
+    app.setNotFoundHandler(notFound)
   },
   { name: 'problem-details' },
 )

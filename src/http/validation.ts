@@ -15,13 +15,17 @@ function describe(issue: Issue): string {
   return issue.message
 }
 
-/** One entry per bad field; an unknown key gets its own pointer, so `published_at` is named. */
+/**
+ * One entry per bad field (the first rule it breaks: an empty slug is too short and fails the
+ * pattern, and is reported once); an unknown key gets its own pointer, so `published_at` is named.
+ */
 export function toFieldErrors(issues: readonly Issue[], part: Part): FieldError[] {
-  return issues.flatMap((issue) =>
+  const errors = issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((key) => ({ in: part, pointer: toPointer([...issue.path, key]), message: 'is not a known field' }))
       : [{ in: part, pointer: toPointer(issue.path), message: describe(issue) }],
   )
+  return errors.filter((error, i) => errors.findIndex((e) => e.pointer === error.pointer) === i)
 }
 
 /**

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { requireScope } from '../http/auth.js'
+import { requireScope, type Viewer } from '../http/auth.js'
 import { setItemValidators } from '../http/conditional.js'
 import { listPage, type Seek } from '../http/pagination.js'
-import { IdOrSlugParamsSchema, PageQuerySchema, problems } from '../http/schemas.js'
+import { IdOrSlugParamsSchema, problems } from '../http/schemas.js'
+import { catalogKey, CatalogListQuerySchema, type CatalogListQuery, type Counted } from './catalog-list.js'
 
 type Named = { id: string; name: string; version: number; updatedAt: string }
 
 export type CatalogService<T extends Named, Create, Patch> = {
-  list(limit: number, seek: Seek | undefined): T[]
+  list(limit: number, seek: Seek | undefined, query: CatalogListQuery, viewer: Viewer): Counted<T>[]
   get(idOrSlug: string): T
   create(input: Create): T
   update(idOrSlug: string, patch: Patch, ifMatch: string | undefined): T
@@ -50,20 +51,23 @@ export function catalogRoutes<T extends Named, Create, Patch>(
         schema: {
           operationId: `list${singular}s`,
           summary: `List ${plural}`,
-          description: `All ${plural}, sorted by name, a page at a time.`,
+          description: `All ${plural}, sorted by name (or by how many visible published articles use them), a page at a time.`,
           tags,
-          querystring: PageQuerySchema,
+          querystring: CatalogListQuerySchema,
           response: { 200: schemas.list, ...problems(400, 401) },
         },
       },
-      async (request, reply) =>
-        listPage(reply, {
-          ...(request.query as { limit: number; cursor?: string }),
-          query: { resource: plural },
-          keyOf: (row: T) => [row.name, row.id],
-          keyLength: 2,
-          fetch: service.list,
-        }),
+      async (request, reply) => {
+        const query = request.query as CatalogListQuery
+        return listPage<Counted<T>>(reply, {
+          limit: query.limit,
+          cursor: query.cursor,
+          query: { resource: plural, sort: query.sort, withCounts: query.withCounts },
+          keyOf: (row) => catalogKey(query.sort, row),
+          keyLength: query.sort === 'count' ? 3 : 2,
+          fetch: (limit, seek) => service.list(limit, seek, query, request.viewer),
+        })
+      },
     )
 
     app.get(

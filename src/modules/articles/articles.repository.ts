@@ -1,36 +1,48 @@
-import { and, asc, eq, getTableColumns, inArray, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
-import { keyset } from '../../db/keyset.js'
 import { articles, articleTags, sources, tags } from '../../db/schema.js'
-import type { Seek } from '../../http/pagination.js'
+import type { Seek, SortKey } from '../../http/pagination.js'
+import { keyset } from '../../db/keyset.js'
 import { iso, isoOrNull } from '../../http/schemas.js'
 import type { Article, ArticleSummary } from './articles.schemas.js'
+import { readingTimeMinutes } from './body.js'
+import { createArticleQueries, type ListFilter, type ListOptions } from './article-queries.js'
+import { stateOf } from './lifecycle.js'
+import { createRevisionsRepository } from './revisions.repository.js'
+import { renderHighlight } from './search-query.js'
 
 export type ArticleRow = typeof articles.$inferSelect
-type SummaryRow = Omit<ArticleRow, 'body'>
+type SummaryRow = Omit<ArticleRow, 'body' | 'bodyHtml' | 'bodyText'>
 type TagRef = Article['tags'][number]
-/** A list row: the summary plus its position in the list order. */
-export type ArticleListRow = ArticleSummary & { sortAt: number }
+/** A list row: the article (as far as the list shows it), its cursor key and any highlight. */
+export type ArticleListRow = Partial<Article> & { cursorKey: SortKey; highlight?: string }
 
-const { body: _body, ...summaryColumns } = getTableColumns(articles)
+const { body: _b, bodyHtml: _h, bodyText: _t, ...summaryColumns } = getTableColumns(articles)
+export { summaryColumns }
 
-function toSummary(row: SummaryRow, source: Article['source'], tagRefs: TagRef[]): ArticleSummary {
+function toSummary(row: SummaryRow, source: Article['source'], tagRefs: TagRef[], now: number): ArticleSummary {
   const hasImage = row.imageUrl !== null || row.imageCaption !== null || row.imageCredit !== null
   return {
     id: row.id,
     slug: row.slug,
     headline: row.headline,
     summary: row.summary,
+    bodyFormat: row.bodyFormat,
     byline: row.byline,
     dateline: row.dateline,
     language: row.language,
-    status: row.status,
+    status: stateOf(row, now),
     publishedAt: isoOrNull(row.publishedAt),
+    embargoedUntil: isoOrNull(row.embargoedUntil),
+    withdrawnAt: isoOrNull(row.withdrawnAt),
+    withdrawalReason: row.withdrawalReason,
     canonicalUrl: row.canonicalUrl,
     image: hasImage ? { url: row.imageUrl, caption: row.imageCaption, credit: row.imageCredit } : null,
     source,
     tags: tagRefs,
     wordCount: row.wordCount,
+    readingTimeMinutes: readingTimeMinutes(row.wordCount),
+    deletedAt: isoOrNull(row.deletedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
     version: row.version,
@@ -38,8 +50,10 @@ function toSummary(row: SummaryRow, source: Article['source'], tagRefs: TagRef[]
 }
 
 export function createArticlesRepository(db: DbOrTx) {
+  const queries = createArticleQueries(db)
+
   /** Tags and sources for a set of rows: one query each, however many rows. */
-  function embed<R extends SummaryRow>(rows: R[]) {
+  function embed<R extends SummaryRow>(rows: R[], now: number): ArticleSummary[] {
     const ids = rows.map((r) => r.id)
     const sourceIds = [...new Set(rows.flatMap((r) => (r.sourceId === null ? [] : [r.sourceId])))]
     const tagRows =
@@ -64,7 +78,7 @@ export function createArticlesRepository(db: DbOrTx) {
     }
     const sourceById = new Map(sourceRows.map((s) => [s.id, s]))
     return rows.map((row) =>
-      toSummary(row, row.sourceId === null ? null : (sourceById.get(row.sourceId) ?? null), tagsByArticle.get(row.id) ?? []),
+      toSummary(row, row.sourceId === null ? null : (sourceById.get(row.sourceId) ?? null), tagsByArticle.get(row.id) ?? [], now),
     )
   }
 
@@ -78,23 +92,57 @@ export function createArticlesRepository(db: DbOrTx) {
         .get()
     },
 
-    toArticle(row: ArticleRow): Article {
-      const [summary] = embed([row])
-      return { ...summary!, body: row.body }
+    /** The full representation, as of `now` (which decides whether it is scheduled). */
+    toArticle(row: ArticleRow, now: number): Article {
+      const [summary] = embed([row], now)
+      const corrections = createRevisionsRepository(db).corrections(row.id)
+      return { ...summary!, body: row.body, bodyHtml: row.bodyHtml, bodyText: row.bodyText, corrections }
     },
 
-    /** Newest first by publication (or creation) time, then id. */
-    list(filter: { status: ArticleRow['status']; visible?: SQL }, limit: number, seek: Seek | undefined): ArticleListRow[] {
-      const page = keyset([articles.sortAt, articles.id], seek, 'desc')
+    /** One page of a list, in the order and with the filters given; rows carry their cursor key. */
+    list(filter: ListFilter, options: ListOptions): ArticleListRow[] {
+      const rows = queries.page(filter, options).all() as (ArticleRow & { cursorKey0: number; highlight?: string })[]
+      return embed(rows, filter.now).map((summary, i) => {
+        const row = rows[i]!
+        const item: ArticleListRow = { ...summary, cursorKey: [row.cursorKey0, row.id] }
+        if (options.withBody) Object.assign(item, { body: row.body, bodyHtml: row.bodyHtml, bodyText: row.bodyText })
+        if (row.highlight !== undefined) item.highlight = renderHighlight(row.highlight)
+        return item
+      })
+    },
+
+    /** Summaries for known ids, in the order given (related articles). */
+    summaries(ids: string[], now: number): ArticleSummary[] {
+      if (ids.length === 0) return []
+      const rows = db.select(summaryColumns).from(articles).where(inArray(articles.id, ids)).all()
+      const byId = new Map(embed(rows, now).map((s) => [s.id, s]))
+      return ids.flatMap((id) => byId.get(id) ?? [])
+    },
+
+    /** The trash, most recently deleted first. */
+    trash(limit: number, seek: Seek | undefined, now: number): ArticleListRow[] {
+      const page = keyset([articles.deletedAt, articles.id], seek, 'desc')
       const rows = db
         .select(summaryColumns)
         .from(articles)
-        .where(and(eq(articles.status, filter.status), filter.visible, page.where))
+        .where(and(isNotNull(articles.deletedAt), page.where))
         .orderBy(...page.orderBy)
         .limit(limit)
         .all()
-      return embed(rows).map((summary, i) => ({ ...summary, sortAt: rows[i]!.sortAt! }))
+      return embed(rows, now).map((summary, i) => ({ ...summary, cursorKey: [rows[i]!.deletedAt!, rows[i]!.id] }))
     },
+
+    /** Removes for good what was deleted before `cutoff` (revisions and tag links go with it). */
+    purge(cutoff: number, dryRun: boolean): { id: string; slug: string }[] {
+      const doomed = and(isNotNull(articles.deletedAt), lt(articles.deletedAt, cutoff))
+      const rows = db.select({ id: articles.id, slug: articles.slug }).from(articles).where(doomed).all()
+      if (!dryRun) db.delete(articles).where(doomed).run()
+      return rows
+    },
+
+    count: queries.count,
+    facets: queries.facets,
+    related: queries.related,
 
     slugTaken(slug: string): boolean {
       return db.select({ id: articles.id }).from(articles).where(eq(articles.slug, slug)).get() !== undefined

@@ -6,41 +6,54 @@ import { listPage } from '../../http/pagination.js'
 import { IdOrSlugParamsSchema, problems } from '../../http/schemas.js'
 import type { ArticleListRow } from './articles.repository.js'
 import type { ArticlesService } from './articles.service.js'
+import { actorOf } from './lifecycle.routes.js'
 import {
   ArticleCreateSchema,
   ArticleListQuerySchema,
   ArticleListSchema,
   ArticlePatchSchema,
   ArticleSchema,
+  RelatedListSchema,
+  RelatedQuerySchema,
 } from './articles.schemas.js'
+import { rowShapingParams, type ArticleListService } from './list-service.js'
 
 const tags = ['articles']
 const writeSecurity = [{ bearerAuth: [] }]
 
-export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }> = async (app, { service }) => {
+export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; lists: ArticleListService }> = async (
+  app,
+  { service, lists },
+) => {
   app.get(
     '/',
     {
       schema: {
         operationId: 'listArticles',
-        summary: 'List articles',
+        summary: 'List and search articles',
         description:
-          'Articles newest first (by publication time, then id), without their bodies. Published articles for everyone; `status=draft` needs a key with the write scope.',
+          'Published articles, newest first, without their bodies; filter by tags, source, dates, language and byline, search with `q`, sort, pick fields, count and facet. `status=draft` needs a key with the write scope. Cursors belong to one query: change a filter and start again.',
         tags,
         querystring: ArticleListQuerySchema,
         response: { 200: ArticleListSchema, ...problems(400, 401, 403) },
       },
     },
     async (request, reply) => {
-      const { limit, cursor, ...filter } = request.query
-      return listPage<ArticleListRow>(reply, {
+      const { limit, cursor } = request.query
+      let extra: Omit<ReturnType<ArticleListService['list']>, 'rows'> = { total: undefined, facets: undefined }
+      const page = listPage<ArticleListRow>(reply, {
         limit,
         cursor,
-        query: { resource: 'articles', ...filter },
-        keyOf: (a) => [a.sortAt, a.id],
+        query: { resource: 'articles', ...rowShapingParams(request.query), sort: lists.sortOf(request.query) },
+        keyOf: (row) => row.cursorKey,
         keyLength: 2,
-        fetch: (n, seek) => service.list(filter, request.viewer, n, seek),
+        fetch: (n, seek) => {
+          const { rows, ...rest } = lists.list(request.query, request.viewer, n, seek)
+          extra = rest
+          return rows
+        },
       })
+      return { data: page.data, meta: { ...page.meta, ...extra } }
     },
   )
 
@@ -50,16 +63,37 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }>
       schema: {
         operationId: 'getArticle',
         summary: 'Get an article',
-        description: 'One article, by id or slug. Drafts are visible only with a key that has the write scope.',
+        description:
+          'One article, by id or slug. Drafts, scheduled and embargoed articles are visible only with a key that has the write scope; a withdrawn article answers 410 with its reason, a deleted one 410.',
         tags,
         params: IdOrSlugParamsSchema,
-        response: { 200: ArticleSchema, ...problems(401, 404) },
+        response: { 200: ArticleSchema, ...problems(401, 404, 410) },
       },
     },
     async (request, reply) => {
       const article = service.get(request.params.idOrSlug, request.viewer)
       setItemValidators(reply, article)
       return article
+    },
+  )
+
+  app.get(
+    '/:idOrSlug/related',
+    {
+      schema: {
+        operationId: 'listRelatedArticles',
+        summary: 'Related articles',
+        description:
+          'Visible published articles like this one, best first: ranked by shared tags (rarer tags weigh more), then by how closely their wording matches its headline and summary. Never the article itself.',
+        tags,
+        params: IdOrSlugParamsSchema,
+        querystring: RelatedQuerySchema,
+        response: { 200: RelatedListSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const article = service.get(request.params.idOrSlug, request.viewer)
+      return { data: lists.related(article.id, request.viewer, request.query.limit) }
     },
   )
 
@@ -79,7 +113,7 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }>
       },
     },
     async (request, reply) => {
-      const article = service.create(request.body)
+      const article = service.create(request.body, actorOf(request))
       setItemValidators(reply, article)
       return reply.code(201).header('location', `/v1/articles/${article.id}`).send(article)
     },
@@ -102,7 +136,7 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }>
       },
     },
     async (request, reply) => {
-      const article = service.update(request.params.idOrSlug, request.body, request.headers['if-match'])
+      const article = service.update(request.params.idOrSlug, request.body, request.headers['if-match'], actorOf(request))
       setItemValidators(reply, article)
       return article
     },
@@ -115,7 +149,8 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }>
       schema: {
         operationId: 'deleteArticle',
         summary: 'Delete an article',
-        description: 'Deletes an article and its tag links.',
+        description:
+          'Moves the article to the trash: everyone then gets 410 for it; key holders can list the trash (GET /v1/trash) and restore it within the retention period (TRASH_RETENTION_DAYS, default 30).',
         tags,
         security: writeSecurity,
         params: IdOrSlugParamsSchema,
@@ -123,7 +158,7 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }>
       },
     },
     async (request, reply) => {
-      service.delete(request.params.idOrSlug, request.headers['if-match'])
+      service.trash(request.params.idOrSlug, request.headers['if-match'], actorOf(request))
       return reply.code(204).send(null)
     },
   )

@@ -1,9 +1,11 @@
-import { eq, or, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, sources } from '../../db/schema.js'
 import { iso } from '../../http/schemas.js'
 import type { Seek } from '../../http/pagination.js'
 import { keyset } from '../../db/keyset.js'
+import { statusIs } from '../articles/article-queries.js'
+import { catalogOrder, type CatalogListOptions, type Counted } from '../catalog-list.js'
 import type { Source } from './sources.schemas.js'
 
 type Row = typeof sources.$inferSelect
@@ -29,13 +31,37 @@ export function createSourcesRepository(db: DbOrTx) {
         .get()
       return row && toSource(row)
     },
+    /** Every source whose slug is among `slugs`. */
+    findMany(slugs: readonly string[]): Source[] {
+      if (slugs.length === 0) return []
+      return db.select().from(sources).where(inArray(sources.slug, [...slugs])).all().map(toSource)
+    },
     slugTaken(slug: string): boolean {
       return db.select({ id: sources.id }).from(sources).where(eq(sources.slug, slug)).get() !== undefined
     },
-    /** By name, then id. */
-    list(limit: number, seek: Seek | undefined): Source[] {
-      const page = keyset([sources.name, sources.id], seek, 'asc')
-      return db.select().from(sources).where(page.where).orderBy(...page.orderBy).limit(limit).all().map(toSource)
+    /** By name (or by visible article count, then name), optionally with those counts. */
+    list(limit: number, seek: Seek | undefined, options: CatalogListOptions): Counted<Source>[] {
+      if (!options.counts) {
+        const page = keyset([sources.name, sources.id], seek, 'asc')
+        return db.select().from(sources).where(page.where).orderBy(...page.orderBy).limit(limit).all().map(toSource)
+      }
+      const counts = db
+        .select({ owner: articles.sourceId, n: count().as('n') })
+        .from(articles)
+        .where(and(...statusIs('published', options.counts.now), isNotNull(articles.sourceId), options.counts.visible))
+        .groupBy(articles.sourceId)
+        .as('counts')
+      const articleCount = sql<number>`coalesce(${counts.n}, 0)`
+      const page = keyset(catalogOrder(options.sort, articleCount, sources), seek, 'asc')
+      return db
+        .select({ row: sources, articleCount })
+        .from(sources)
+        .leftJoin(counts, eq(counts.owner, sources.id))
+        .where(page.where)
+        .orderBy(...page.orderBy)
+        .limit(limit)
+        .all()
+        .map(({ row, articleCount }) => ({ ...toSource(row), articleCount }))
     },
     insert(row: typeof sources.$inferInsert): Source {
       return toSource(db.insert(sources).values(row).returning().get())

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ArticleCountSchema } from '../catalog-list.js'
 import { HttpUrlSchema, PageMetaSchema, requiredText, SlugSchema, text, TimestampSchema } from '../../http/schemas.js'
 
 export const SourceSchema = z
@@ -35,4 +36,4 @@ export const SourcePatchSchema = z
   .meta({ id: 'SourcePatch', description: 'A JSON merge patch (RFC 7396): null clears a field.' })
 export type SourcePatch = z.infer<typeof SourcePatchSchema>
 
-export const SourceListSchema = z.object({ data: z.array(SourceSchema), meta: PageMetaSchema }).meta({ id: 'SourceList' })
+export const SourceListSchema = z.object({ data: z.array(SourceSchema.extend({ articleCount: ArticleCountSchema })), meta: PageMetaSchema }).meta({ id: 'SourceList' })

@@ -1,4 +1,7 @@
 import type { Deps } from '../../deps.js'
+import type { Viewer } from '../../http/auth.js'
+import type { Seek } from '../../http/pagination.js'
+import { catalogListOptions, type CatalogListQuery } from '../catalog-list.js'
 import { conflict, notFound, slugTaken } from '../../http/errors.js'
 import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
@@ -18,7 +21,8 @@ export function createSourcesService({ db, clock }: Deps) {
 
   return {
     get,
-    list: sources.list,
+    list: (limit: number, seek: Seek | undefined, query: CatalogListQuery, viewer: Viewer) =>
+      sources.list(limit, seek, catalogListOptions(query, viewer, clock())),
 
     create(input: SourceCreate): Source {
       return db.transaction(

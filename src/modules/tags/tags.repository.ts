@@ -1,9 +1,11 @@
-import { eq, inArray, or } from 'drizzle-orm'
+import { and, count, eq, inArray, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
-import { tags } from '../../db/schema.js'
+import { articles, articleTags, tags } from '../../db/schema.js'
 import { iso } from '../../http/schemas.js'
 import type { Seek } from '../../http/pagination.js'
 import { keyset } from '../../db/keyset.js'
+import { statusIs } from '../articles/article-queries.js'
+import { catalogOrder, type CatalogListOptions, type Counted } from '../catalog-list.js'
 import type { Tag } from './tags.schemas.js'
 
 type Row = typeof tags.$inferSelect
@@ -42,10 +44,30 @@ export function createTagsRepository(db: DbOrTx) {
     slugTaken(slug: string): boolean {
       return db.select({ id: tags.id }).from(tags).where(eq(tags.slug, slug)).get() !== undefined
     },
-    /** By name, then id. */
-    list(limit: number, seek: Seek | undefined): Tag[] {
-      const page = keyset([tags.name, tags.id], seek, 'asc')
-      return db.select().from(tags).where(page.where).orderBy(...page.orderBy).limit(limit).all().map(toTag)
+    /** By name (or by visible article count, then name), optionally with those counts. */
+    list(limit: number, seek: Seek | undefined, options: CatalogListOptions): Counted<Tag>[] {
+      if (!options.counts) {
+        const page = keyset([tags.name, tags.id], seek, 'asc')
+        return db.select().from(tags).where(page.where).orderBy(...page.orderBy).limit(limit).all().map(toTag)
+      }
+      const counts = db
+        .select({ owner: articleTags.tagId, n: count().as('n') })
+        .from(articleTags)
+        .innerJoin(articles, eq(articles.id, articleTags.articleId))
+        .where(and(...statusIs('published', options.counts.now), options.counts.visible))
+        .groupBy(articleTags.tagId)
+        .as('counts')
+      const articleCount = sql<number>`coalesce(${counts.n}, 0)`
+      const page = keyset(catalogOrder(options.sort, articleCount, tags), seek, 'asc')
+      return db
+        .select({ row: tags, articleCount })
+        .from(tags)
+        .leftJoin(counts, eq(counts.owner, tags.id))
+        .where(page.where)
+        .orderBy(...page.orderBy)
+        .limit(limit)
+        .all()
+        .map(({ row, articleCount }) => ({ ...toTag(row), articleCount }))
     },
     insert(row: typeof tags.$inferInsert): Tag {
       return toTag(db.insert(tags).values(row).returning().get())

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ArticleCountSchema } from '../catalog-list.js'
 import { TAG_KINDS } from '../../db/schema.js'
 import { PageMetaSchema, requiredText, SlugSchema, text, TimestampSchema } from '../../http/schemas.js'
 
@@ -36,4 +37,4 @@ export const TagPatchSchema = z
   .meta({ id: 'TagPatch', description: 'A JSON merge patch (RFC 7396): null clears a field.' })
 export type TagPatch = z.infer<typeof TagPatchSchema>
 
-export const TagListSchema = z.object({ data: z.array(TagSchema), meta: PageMetaSchema }).meta({ id: 'TagList' })
+export const TagListSchema = z.object({ data: z.array(TagSchema.extend({ articleCount: ArticleCountSchema })), meta: PageMetaSchema }).meta({ id: 'TagList' })

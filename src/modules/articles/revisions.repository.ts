@@ -1,0 +1,57 @@
+import { and, asc, eq } from 'drizzle-orm'
+import type { DbOrTx } from '../../db/client.js'
+import { keyset } from '../../db/keyset.js'
+import { articleCorrections, articleRevisions } from '../../db/schema.js'
+import type { Seek } from '../../http/pagination.js'
+import { iso } from '../../http/schemas.js'
+import type { Article } from './articles.schemas.js'
+
+export type Revision = { version: number; createdAt: string; actor: string; article: Article }
+
+const toRevision = (row: typeof articleRevisions.$inferSelect): Revision => ({
+  version: row.version,
+  createdAt: iso(row.createdAt),
+  actor: row.actor,
+  article: row.snapshot as Article,
+})
+
+/** Revisions (full snapshots per version) and public corrections of articles. */
+export function createRevisionsRepository(db: DbOrTx) {
+  return {
+    insert(articleId: string, actor: string, article: Article, at: number) {
+      db.insert(articleRevisions).values({ articleId, version: article.version, createdAt: at, actor, snapshot: article }).run()
+    },
+    get(articleId: string, version: number): Revision | undefined {
+      const row = db
+        .select()
+        .from(articleRevisions)
+        .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.version, version)))
+        .get()
+      return row && toRevision(row)
+    },
+    /** Newest first. */
+    list(articleId: string, limit: number, seek: Seek | undefined): Revision[] {
+      const page = keyset([articleRevisions.version], seek, 'desc')
+      return db
+        .select()
+        .from(articleRevisions)
+        .where(and(eq(articleRevisions.articleId, articleId), page.where))
+        .orderBy(...page.orderBy)
+        .limit(limit)
+        .all()
+        .map(toRevision)
+    },
+    addCorrection(articleId: string, text: string, at: number) {
+      db.insert(articleCorrections).values({ articleId, text, at }).run()
+    },
+    corrections(articleId: string): { at: string; text: string }[] {
+      return db
+        .select({ at: articleCorrections.at, text: articleCorrections.text })
+        .from(articleCorrections)
+        .where(eq(articleCorrections.articleId, articleId))
+        .orderBy(asc(articleCorrections.id))
+        .all()
+        .map((c) => ({ at: iso(c.at), text: c.text }))
+    },
+  }
+}
