@@ -1,9 +1,26 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** A browser origin: scheme and host (and port), no path, as in the Origin request header. */
 const ORIGIN = /^[a-z][a-z\d+.-]*:\/\/[^\s/?#]+$/i
+
+/** A duration with its unit: `30s`, `15m`, `1h`. */
+const DURATION = /^(\d{1,6})(s|m|h)$/
+const SECONDS_PER_UNIT: Record<string, number> = { s: 1, m: 60, h: 3600 }
+
+/** proxy-addr's names for address ranges, as Fastify's trustProxy accepts them. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal']
+
+/** An address (`10.0.0.1`, `::1`), a CIDR range (`10.0.0.0/8`) or a range name (`loopback`). */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true
+  const [address = '', bits, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
+}
 
 /** Environment variables, parsed once at the edge (server.ts, cli.ts). Tests pass overrides. */
 const EnvSchema = z.object({
@@ -18,6 +35,7 @@ const EnvSchema = z.object({
     .optional(),
   REQUIRE_IF_MATCH: z.stringbool().default(false),
   TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   CACHE_CONTROL_PUBLIC: z
     .string()
     .regex(/^[\x20-\x7e]+$/, 'must be a Cache-Control value (printable ASCII, one line)')
@@ -31,6 +49,37 @@ const EnvSchema = z.object({
         .array(z.union([z.literal('*'), z.string().regex(ORIGIN, 'must be * or an origin such as https://example.com')]))
         .min(1, 'must be * or a comma-separated list of origins'),
     ),
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).max(1_000_000_000).default(600),
+  RATE_LIMIT_WINDOW: z
+    .string()
+    .default('1m')
+    .transform((value, ctx) => {
+      const match = DURATION.exec(value.trim())
+      const seconds = match ? Number(match[1]) * SECONDS_PER_UNIT[match[2]!]! : 0
+      if (seconds < 1 || seconds > 86_400) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration from 1s to 24h with its unit, such as 30s, 1m or 1h' })
+        return z.NEVER
+      }
+      return seconds
+    }),
+  RATE_LIMIT_ANONYMOUS_MAX: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, ctx): boolean | string[] => {
+      const trimmed = value.trim()
+      if (trimmed === 'true' || trimmed === 'false') return trimmed === 'true'
+      const entries = trimmed.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+      const bad = entries.filter((entry) => !isProxyAddress(entry))
+      if (entries.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be true, false, or comma-separated proxy addresses and CIDR ranges (not: ${bad.join(', ') || value})`,
+        })
+        return z.NEVER
+      }
+      return entries
+    }),
 })
 
 export type Config = {
@@ -44,10 +93,23 @@ export type Config = {
   requireIfMatch: boolean
   /** How long a deleted article can be restored; `cli purge` removes what is older. */
   trashRetentionDays: number
+  /** How long change-feed tombstones are kept; older cursors must resync (410). */
+  changesRetentionDays: number
   /** Cache-Control for anonymous reads of published content; keyed reads are always private. */
   cacheControlPublic: string
   /** Origins browsers may call from; `['*']` means any. */
   corsOrigins: string[]
+  /** Requests per window for each API key without its own limit; 0 turns rate limiting off. */
+  rateLimitMax: number
+  /** The rate-limit window, in whole seconds (RATE_LIMIT_WINDOW, e.g. `1m`). */
+  rateLimitWindowSeconds: number
+  /** Requests per window for each client address without a key; undefined: rateLimitMax. */
+  rateLimitAnonymousMax: number | undefined
+  /**
+   * Fastify's trustProxy: whose X-Forwarded-For to believe for the client address. (Fastify 5.12
+   * trusts no one for a hop count, since the count cannot check the immediate peer: not offered.)
+   */
+  trustProxy: boolean | string[]
 }
 
 export class ConfigError extends Error {
@@ -73,7 +135,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     adminKey: e.NEWSDESK_ADMIN_KEY,
     requireIfMatch: e.REQUIRE_IF_MATCH,
     trashRetentionDays: e.TRASH_RETENTION_DAYS,
+    changesRetentionDays: e.CHANGES_RETENTION_DAYS,
     cacheControlPublic: e.CACHE_CONTROL_PUBLIC,
     corsOrigins: e.CORS_ORIGINS,
+    rateLimitMax: e.RATE_LIMIT_MAX,
+    rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW,
+    rateLimitAnonymousMax: e.RATE_LIMIT_ANONYMOUS_MAX,
+    trustProxy: e.TRUST_PROXY,
   }
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
 import { KEY_SCOPES, type KeyScope } from '../db/schema.js'
 import { createArticlesService } from '../modules/articles/articles.service.js'
+import { createChangesService } from '../modules/changes/changes.service.js'
 import { createKeysService } from '../modules/keys/keys.service.js'
 import { renderOpenApi } from '../openapi-spec.js'
 
@@ -12,10 +13,13 @@ export type Io = { env: Record<string, string | undefined>; out: (line: string) 
 export const USAGE = `Usage: npm run cli -- <command>
 
   keys create --name NAME --scope read|write|admin   make a key (the secret is printed once)
+    [--rate-limit N]                                 its own requests per RATE_LIMIT_WINDOW
   keys list                                          list keys (never their secrets)
   keys revoke ID                                     revoke a key at once
   purge [--dry-run]                                  delete for good what has been in the trash
-                                                     longer than TRASH_RETENTION_DAYS (default 30)
+                                                     longer than TRASH_RETENTION_DAYS (default 30),
+                                                     and change-feed tombstones older than
+                                                     CHANGES_RETENTION_DAYS (default 30)
   openapi [--out FILE]                               print (or write) the OpenAPI document
 
 The database is DATABASE_PATH (default ./data/newsdesk.db).`
@@ -26,7 +30,7 @@ function keysCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { name: { type: 'string' }, scope: { type: 'string' } },
+    options: { name: { type: 'string' }, scope: { type: 'string' }, 'rate-limit': { type: 'string' } },
   })
   const [action, id] = positionals
   const db = openDatabase(loadConfig(io.env).databasePath)
@@ -36,7 +40,12 @@ function keysCommand(args: string[], io: Io): number {
       const { name, scope } = values
       if (!name?.trim()) throw new UsageError('keys create needs --name NAME')
       if (!KEY_SCOPES.includes(scope as KeyScope)) throw new UsageError(`--scope must be one of ${KEY_SCOPES.join(', ')}`)
-      const { key, record } = keys.create(name, scope as KeyScope)
+      const limit = values['rate-limit']
+      if (limit !== undefined && !(/^[1-9]\d*$/.test(limit) && Number(limit) <= 1_000_000_000)) {
+        throw new UsageError('--rate-limit must be a whole number of requests per window, from 1 to 1000000000')
+      }
+      const rateLimitMax = limit === undefined ? null : Number(limit)
+      const { key, record } = keys.create(name, scope as KeyScope, { rateLimitMax })
       io.out(`Created key ${record.id} "${record.name}" with scope ${record.scope}. It is shown only this once:`)
       io.out(key)
       return 0
@@ -69,9 +78,12 @@ function purgeCommand(args: string[], io: Io): number {
   const db = openDatabase(config.databasePath)
   try {
     const dryRun = values['dry-run'] === true
-    const purged = createArticlesService({ db, clock: Date.now, config }).purge(dryRun)
+    const deps = { db, clock: Date.now, config }
+    const purged = createArticlesService(deps).purge(dryRun)
+    const tombstones = dryRun ? 0 : createChangesService(deps).prune()
     for (const { id, slug } of purged) io.out(`${dryRun ? 'would purge' : 'purged'}\t${id}\t${slug}`)
     io.out(`${purged.length} article${purged.length === 1 ? '' : 's'} ${dryRun ? 'would be' : ''} purged (older than ${config.trashRetentionDays} days in the trash).`.replace('  ', ' '))
+    if (!dryRun) io.out(`${tombstones} change-feed tombstone${tombstones === 1 ? '' : 's'} older than ${config.changesRetentionDays} days removed.`)
     return 0
   } finally {
     db.$client.close()

@@ -76,6 +76,8 @@ export const articles = sqliteTable(
     withdrawalReason: text('withdrawal_reason'),
     // In the trash since this time; purged after the retention period.
     deletedAt: integer('deleted_at'),
+    // The partner's or archive's own id (ninjs altIds): imports upsert by it.
+    externalId: text('external_id'),
     wordCount: integer('word_count').notNull(),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
@@ -91,6 +93,34 @@ export const articles = sqliteTable(
     index('articles_status_updated_idx').on(t.status, t.updatedAt, t.id),
     index('articles_source_idx').on(t.sourceId),
     index('articles_deleted_idx').on(t.deletedAt),
+    uniqueIndex('articles_external_id_unique').on(t.externalId),
+  ],
+)
+
+export const CHANGE_TYPES = ['upsert', 'remove'] as const
+export const REMOVE_REASONS = ['deleted', 'unpublished', 'withdrawn', 'archived', 'embargoed'] as const
+export type RemoveReason = (typeof REMOVE_REASONS)[number]
+
+/**
+ * The change feed: what an anonymous list reader would see change, per article. An event
+ * becomes readable at `effective_at` (a scheduled article's upsert waits for its time), and the
+ * feed is read in (effective_at, seq) order. Not tied to articles by a foreign key: a tombstone
+ * outlives the article it reports.
+ */
+export const articleEvents = sqliteTable(
+  'article_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    articleId: text('article_id').notNull(),
+    type: text('type', { enum: CHANGE_TYPES }).notNull(),
+    reason: text('reason', { enum: REMOVE_REASONS }),
+    version: integer('version').notNull(),
+    effectiveAt: integer('effective_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('article_events_feed_idx').on(t.effectiveAt, t.seq),
+    index('article_events_article_idx').on(t.articleId, t.effectiveAt, t.seq),
   ],
 )
 
@@ -152,6 +182,8 @@ export const apiKeys = sqliteTable(
     hash: text('hash').notNull(),
     // The first characters of the key, shown in listings so people can tell keys apart.
     prefix: text('prefix').notNull(),
+    // Requests per RATE_LIMIT_WINDOW for this key; null: the global RATE_LIMIT_MAX.
+    rateLimitMax: integer('rate_limit_max'),
     createdAt: integer('created_at').notNull(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),

@@ -9,16 +9,42 @@ const MERGE_PATCH_MEDIA_TYPE = 'application/merge-patch+json'
 function fixOperation(method: string, operation: Json) {
   for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
     // The provider cannot key a response by media type: errors are declared with the Problem
-    // schema under application/json and corrected here.
-    const json = response.content?.['application/json']
-    if (Number(status) >= 400 && json) response.content = { [PROBLEM_MEDIA_TYPE]: json }
+    // schema under application/json (or a route's `produces`, as the feeds' are) and corrected here.
+    const media = Object.values<Json>(response.content ?? {})[0]
+    if (Number(status) >= 400 && media) response.content = { [PROBLEM_MEDIA_TYPE]: media }
     if (status === '204') delete response.content
     if (response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? status
   }
   const body = operation.requestBody?.content?.['application/json']
   if (method === 'patch' && body) operation.requestBody.content[MERGE_PATCH_MEDIA_TYPE] = body
-  if (method === 'post') acceptIdempotencyKey(operation)
+  if (method === 'post' && !NOT_IDEMPOTENT.has(operation.operationId)) acceptIdempotencyKey(operation)
+  const ok = operation.responses?.['200']?.content
+  if (NINJS_OPERATIONS.has(operation.operationId) && ok) ok[NINJS_MEDIA_TYPE] = { schema: { $ref: '#/components/schemas/Ninjs' } }
 }
+
+/** Operations whose 200 also comes as IPTC ninjs when the Accept header prefers it (articles/ninjs.ts). */
+const NINJS_OPERATIONS = new Set(['getArticle'])
+const NINJS_MEDIA_TYPE = 'application/ninjs+json'
+const NINJS_SCHEMA: Json = {
+  type: 'object',
+  description:
+    'An IPTC ninjs 3.1 (News in JSON) document, valid against http://www.iptc.org/std/ninjs/ninjs-schema_3.1.json. ' +
+    'Only the main fields are listed here; the IPTC schema is the reference.',
+  externalDocs: { description: 'IPTC ninjs', url: 'https://www.iptc.org/std/ninjs/' },
+  required: ['uri'],
+  properties: {
+    uri: { type: 'string', format: 'uri', description: 'The article, by id: stable across edits.' },
+    type: { type: 'string', enum: ['text'] },
+    version: { type: 'string' },
+    firstCreated: { type: 'string', format: 'date-time' },
+    versionCreated: { type: 'string', format: 'date-time' },
+    embargoedUntil: { type: 'string', format: 'date-time' },
+    pubStatus: { type: 'string', enum: ['usable', 'withheld', 'canceled'] },
+  },
+}
+
+/** POSTs whose routes opt out with `config: { idempotency: false }` (their response holds a secret). */
+const NOT_IDEMPOTENT = new Set(['createKey'])
 
 const IDEMPOTENCY_KEY: Json = {
   name: 'Idempotency-Key',
@@ -92,6 +118,7 @@ export function finishDocument<T extends Json>(document: T): T {
   const components: Json = ((document as Json).components ??= {})
   components.parameters = { ...components.parameters, IdempotencyKey: IDEMPOTENCY_KEY }
   components.headers = { ...components.headers, IdempotentReplayed: IDEMPOTENT_REPLAYED }
+  components.schemas = { ...components.schemas, Ninjs: NINJS_SCHEMA }
   for (const operations of Object.values<Json>(document.paths ?? {})) {
     for (const [method, operation] of Object.entries<Json>(operations)) fixOperation(method, operation)
   }

@@ -25,6 +25,7 @@ function toSummary(row: SummaryRow, source: Article['source'], tagRefs: TagRef[]
   return {
     id: row.id,
     slug: row.slug,
+    externalId: row.externalId,
     headline: row.headline,
     summary: row.summary,
     bodyFormat: row.bodyFormat,
@@ -94,9 +95,20 @@ export function createArticlesRepository(db: DbOrTx) {
 
     /** The full representation, as of `now` (which decides whether it is scheduled). */
     toArticle(row: ArticleRow, now: number): Article {
-      const [summary] = embed([row], now)
-      const corrections = createRevisionsRepository(db).corrections(row.id)
-      return { ...summary!, body: row.body, bodyHtml: row.bodyHtml, bodyText: row.bodyText, corrections }
+      return this.toArticles([row], now)[0]!
+    },
+
+    /** Full articles for stored rows, with one query each for tags, sources and corrections. */
+    toArticles(rows: ArticleRow[], now: number): Article[] {
+      const corrections = createRevisionsRepository(db).correctionsOf(rows.map((r) => r.id))
+      return embed(rows, now).map((summary, i) => {
+        const row = rows[i]!
+        return { ...summary, body: row.body, bodyHtml: row.bodyHtml, bodyText: row.bodyText, corrections: corrections.get(row.id) ?? [] }
+      })
+    },
+
+    rowsByIds(ids: string[]): ArticleRow[] {
+      return ids.length === 0 ? [] : db.select().from(articles).where(inArray(articles.id, ids)).all()
     },
 
     /** One page of a list, in the order and with the filters given; rows carry their cursor key. */
@@ -148,6 +160,22 @@ export function createArticlesRepository(db: DbOrTx) {
       return db.select({ id: articles.id }).from(articles).where(eq(articles.slug, slug)).get() !== undefined
     },
 
+    /** The stored row with this externalId (in the trash or not). */
+    findByExternalId(externalId: string): ArticleRow | undefined {
+      return db.select().from(articles).where(eq(articles.externalId, externalId)).get()
+    },
+
+    /** Rows in stored order (doc_id) after `afterDocId`, at most `limit`, that `where` allows: the export's pages. */
+    rowsAfter(where: SQL | undefined, afterDocId: number, limit: number): ArticleRow[] {
+      return db
+        .select()
+        .from(articles)
+        .where(and(where, sql`${articles.docId} > ${afterDocId}`))
+        .orderBy(asc(articles.docId))
+        .limit(limit)
+        .all()
+    },
+
     insert(row: typeof articles.$inferInsert): ArticleRow {
       return db.insert(articles).values(row).returning().get()
     },
@@ -179,19 +207,23 @@ export function createArticlesRepository(db: DbOrTx) {
     },
 
     /** A new version for every article that embeds the source (its name or slug changed). */
-    touchWhereSource(sourceId: string, now: number) {
-      db.update(articles)
+    touchWhereSource(sourceId: string, now: number): ArticleRow[] {
+      return db
+        .update(articles)
         .set({ version: sql`${articles.version} + 1`, updatedAt: now })
         .where(eq(articles.sourceId, sourceId))
-        .run()
+        .returning()
+        .all()
     },
 
     /** A new version for every article that carries the tag (it changed or is going away). */
-    touchWhereTag(tagId: string, now: number) {
-      db.update(articles)
+    touchWhereTag(tagId: string, now: number): ArticleRow[] {
+      return db
+        .update(articles)
         .set({ version: sql`${articles.version} + 1`, updatedAt: now })
         .where(inArray(articles.id, db.select({ id: articleTags.articleId }).from(articleTags).where(eq(articleTags.tagId, tagId))))
-        .run()
+        .returning()
+        .all()
     },
   }
 }

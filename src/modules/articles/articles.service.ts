@@ -2,11 +2,13 @@ import type { BodyFormat } from '../../db/schema.js'
 import type { Deps } from '../../deps.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 import { checkIfMatch } from '../../http/conditional.js'
-import { gone, notFound, slugTaken, unprocessable } from '../../http/errors.js'
+import { conflict, gone, HttpProblem, notFound, slugTaken, unprocessable } from '../../http/errors.js'
 import type { Seek } from '../../http/pagination.js'
 import { newId } from '../../ids.js'
 import { slugFrom, uniqueSlug } from '../../slugs.js'
-import { createArticlesRepository, type ArticleRow, type ArticlesRepository } from './articles.repository.js'
+import type { Tx } from '../../db/client.js'
+import { recordChange } from '../changes/record-change.js'
+import { createArticlesRepository, type ArticleRow } from './articles.repository.js'
 import type { Article, ArticleCreate, ArticlePatch } from './articles.schemas.js'
 import { renderBody } from './body.js'
 import { assertTransition, stateOf, transitionTo, type Transition } from './lifecycle.js'
@@ -20,6 +22,18 @@ type Image = { url?: string | null; caption?: string | null; credit?: string | n
 type Changes = Partial<ArticleRow> & { tagIds?: string[] }
 /** Who made a change, recorded with its revision: the API key's name. */
 export type Actor = string
+
+/** An article as a bulk import line gives it: the create shape, with any state and a withdrawal reason. */
+export type ArticleUpsert = Omit<ArticleCreate, 'status'> & { status?: Article['status']; withdrawalReason?: string | null }
+export type UpsertStatus = 'created' | 'updated' | 'unchanged'
+export type UpsertOutcome = { status: UpsertStatus; id: string } | HttpProblem
+/** Thrown inside a bulk transaction to roll it back (atomic failure, dry run). */
+const ROLLBACK = Symbol('rollback')
+
+const externalIdTaken = (externalId: string) =>
+  conflict(`The externalId "${externalId}" is already taken by another article.`, {
+    errors: [{ in: 'body', pointer: '/externalId', message: 'is already taken' }],
+  })
 
 const parseTime = (value: string | null | undefined) => (value == null ? null : Date.parse(value))
 const DAY = 24 * 60 * 60 * 1000
@@ -67,37 +81,47 @@ export function createArticlesService({ db, clock, config }: Deps) {
   const notFoundProblem = (idOrSlug: string) => notFound(`There is no article "${idOrSlug}".`)
 
   /** Runs `fn` on the current row in an immediate transaction, after the If-Match check. */
-  function change<T>(idOrSlug: string, ifMatch: string | undefined, fn: (current: ArticleRow, tx: ArticlesRepository, now: number) => T): T {
+  function change<T>(idOrSlug: string, ifMatch: string | undefined, fn: (current: ArticleRow, tx: Tx, now: number) => T): T {
     return db.transaction(
       (tx) => {
-        const articles = createArticlesRepository(tx)
-        const current = articles.findRow(idOrSlug)
+        const current = createArticlesRepository(tx).findRow(idOrSlug)
         if (!current || current.deletedAt !== null) throw notFoundProblem(idOrSlug)
         checkIfMatch(ifMatch, current.version)
-        return fn(current, articles, clock())
+        return fn(current, tx, clock())
       },
       { behavior: 'immediate' },
     )
   }
 
-  /** Writes a new version and its revision (history is only ever appended to). */
-  function commit(articles: ArticlesRepository, current: ArticleRow, changes: Changes, actor: Actor, now: number): Article {
-    const { tagIds, ...columns } = changes
-    if (tagIds) articles.setTags(current.id, tagIds)
-    const row = articles.update(current.id, { ...columns, updatedAt: now, version: current.version + 1 })
-    const article = articles.toArticle(row, now)
-    createRevisionsRepository(db).insert(row.id, actor, article, now)
+  /**
+   * Every write ends here: the row, its revision (history is only ever appended to) and its
+   * change-feed event, in the caller's transaction.
+   */
+  function saved(tx: Tx, row: ArticleRow, actor: Actor, now: number): Article {
+    const article = createArticlesRepository(tx).toArticle(row, now)
+    createRevisionsRepository(tx).insert(row.id, actor, article, now)
+    recordChange(tx, row, now)
     return article
   }
 
+  /** Writes a new version of an existing article. */
+  function commit(tx: Tx, current: ArticleRow, changes: Changes, actor: Actor, now: number): Article {
+    const articles = createArticlesRepository(tx)
+    const { tagIds, ...columns } = changes
+    if (tagIds) articles.setTags(current.id, tagIds)
+    const row = articles.update(current.id, { ...columns, updatedAt: now, version: current.version + 1 })
+    return saved(tx, row, actor, now)
+  }
+
   /** The columns (and tag list) a merge patch really changes; empty when it changes nothing. */
-  function diff(current: ArticleRow, patch: ArticlePatch, articles: ArticlesRepository, now: number): Changes {
+  function diff(current: ArticleRow, patch: ArticlePatch, tx: Tx, now: number): Changes {
     const next: Changes = {}
     const set = <K extends keyof ArticleRow>(key: K, value: ArticleRow[K] | undefined) => {
       if (value !== undefined && value !== current[key]) next[key] = value
     }
     set('headline', patch.headline)
     set('slug', patch.slug)
+    set('externalId', patch.externalId)
     set('summary', patch.summary)
     set('byline', patch.byline)
     set('dateline', patch.dateline)
@@ -112,12 +136,13 @@ export function createArticlesService({ db, clock, config }: Deps) {
       const image = imageColumns(mergePatch(before, patch.image) as Image)
       for (const key of Object.keys(image) as (keyof typeof image)[]) set(key, image[key])
     }
-    const refs = resolveReferences(db, patch)
+    const refs = resolveReferences(tx, patch)
     set('sourceId', refs.sourceId)
-    if (refs.tagIds && refs.tagIds.join() !== articles.tagIds(current.id).join()) next.tagIds = refs.tagIds
+    if (refs.tagIds && refs.tagIds.join() !== createArticlesRepository(tx).tagIds(current.id).join()) next.tagIds = refs.tagIds
 
     const at = patch.publishedAt === undefined ? undefined : parseTime(patch.publishedAt)
-    if (patch.status !== undefined && patch.status !== current.status) {
+    // Against the state the caller sees: `published` on a scheduled article publishes it now.
+    if (patch.status !== undefined && patch.status !== stateOf(current, now)) {
       if (patch.status === 'withdrawn') {
         throw unprocessable('Withdrawing needs a public reason: use POST /v1/articles/{id}/withdraw.', [
           { in: 'body', pointer: '/status', message: 'withdraw with POST /v1/articles/{id}/withdraw and a reason' },
@@ -164,12 +189,14 @@ export function createArticlesService({ db, clock, config }: Deps) {
           const articles = createArticlesRepository(tx)
           const { sourceId = null, tagIds = [] } = resolveReferences(tx, input)
           if (input.slug !== undefined && articles.slugTaken(input.slug)) throw slugTaken(input.slug)
+          if (input.externalId != null && articles.findByExternalId(input.externalId)) throw externalIdTaken(input.externalId)
           const id = newId('art')
           const now = clock()
           const status = input.status ?? 'draft'
           const row = articles.insert({
             id,
             slug: input.slug ?? uniqueSlug(slugFrom(input.headline, id.replace('_', '-')), articles.slugTaken),
+            externalId: input.externalId ?? null,
             headline: input.headline,
             summary: input.summary ?? null,
             ...bodyColumns(input.body, input.bodyFormat ?? 'text'),
@@ -187,20 +214,20 @@ export function createArticlesService({ db, clock, config }: Deps) {
             updatedAt: now,
           })
           articles.setTags(id, tagIds)
-          const article = articles.toArticle(row, now)
-          createRevisionsRepository(tx).insert(id, actor, article, now)
-          return article
+          return saved(tx, row, actor, now)
         },
         { behavior: 'immediate' },
       )
     },
 
     update(idOrSlug: string, patch: ArticlePatch, ifMatch: string | undefined, actor: Actor): Article {
-      return change(idOrSlug, ifMatch, (current, articles, now) => {
-        const changes = diff(current, patch, articles, now)
+      return change(idOrSlug, ifMatch, (current, tx, now) => {
+        const changes = diff(current, patch, tx, now)
+        const articles = createArticlesRepository(tx)
         if (changes.slug !== undefined && articles.slugTaken(changes.slug)) throw slugTaken(changes.slug)
+        if (changes.externalId != null && articles.findByExternalId(changes.externalId)) throw externalIdTaken(changes.externalId)
         if (Object.keys(changes).length === 0) return articles.toArticle(current, now)
-        return commit(articles, current, changes, actor, now)
+        return commit(tx, current, changes, actor, now)
       })
     },
 
@@ -212,27 +239,27 @@ export function createArticlesService({ db, clock, config }: Deps) {
       ifMatch: string | undefined,
       actor: Actor,
     ): Article {
-      return change(idOrSlug, ifMatch, (current, articles, now) => {
+      return change(idOrSlug, ifMatch, (current, tx, now) => {
         const at = parseTime(options.at) ?? undefined
         const changes = transitionColumns(current, transition, now, {
           ...(at === undefined ? {} : { at }),
           ...(options.reason === undefined ? {} : { reason: options.reason }),
         })
-        return commit(articles, current, changes, actor, now)
+        return commit(tx, current, changes, actor, now)
       })
     },
 
     /** Appends a dated public correction; the new version tells caches the story changed. */
     correct(idOrSlug: string, text: string, ifMatch: string | undefined, actor: Actor): Article {
-      return change(idOrSlug, ifMatch, (current, articles, now) => {
-        createRevisionsRepository(db).addCorrection(current.id, text, now)
-        return commit(articles, current, {}, actor, now)
+      return change(idOrSlug, ifMatch, (current, tx, now) => {
+        createRevisionsRepository(tx).addCorrection(current.id, text, now)
+        return commit(tx, current, {}, actor, now)
       })
     },
 
     /** DELETE: into the trash, restorable for the retention period. */
     trash(idOrSlug: string, ifMatch: string | undefined, actor: Actor) {
-      change(idOrSlug, ifMatch, (current, articles, now) => commit(articles, current, { deletedAt: now }, actor, now))
+      change(idOrSlug, ifMatch, (current, tx, now) => commit(tx, current, { deletedAt: now }, actor, now))
     },
 
     listTrash: (limit: number, seek: Seek | undefined) => repo.trash(limit, seek, clock()),
@@ -256,10 +283,88 @@ export function createArticlesService({ db, clock, config }: Deps) {
           if (current.deletedAt < now - trashRetentionDays * DAY) {
             throw gone(`The article "${idOrSlug}" was deleted more than ${trashRetentionDays} days ago and can no longer be restored.`)
           }
-          return commit(articles, current, { deletedAt: null }, actor, now)
+          return commit(tx, current, { deletedAt: null }, actor, now)
         },
         { behavior: 'immediate' },
       )
+    },
+
+    /**
+     * Creates or updates the article an import line stands for: the one with its externalId; else
+     * the one with its slug (unless that one has another externalId); else a new one. It goes
+     * through create, update and transition, so every change gets its revision and change event.
+     * A field the line leaves out keeps its value; a line that changes nothing makes no version.
+     */
+    upsert(input: ArticleUpsert, actor: Actor): { status: UpsertStatus; article: Article } {
+      return db.transaction(
+        (tx) => {
+          const { status, withdrawalReason, ...fields } = input
+          const target = status === 'scheduled' ? 'published' : status
+          const reason = () => {
+            if (withdrawalReason) return withdrawalReason
+            throw unprocessable('A withdrawn article needs its public withdrawalReason.', [
+              { in: 'body', pointer: '/withdrawalReason', message: 'is required when status is withdrawn' },
+            ])
+          }
+          const articles = createArticlesRepository(tx)
+          const byExternalId = fields.externalId == null ? undefined : articles.findByExternalId(fields.externalId)
+          const bySlug = byExternalId || fields.slug === undefined ? undefined : articles.findRow(fields.slug)
+          const current = byExternalId ?? (bySlug && (fields.externalId == null || bySlug.externalId === null) ? bySlug : undefined)
+          if (!current) {
+            if (target === 'withdrawn') reason()
+            let article = this.create({ ...fields, status: target === undefined || target === 'draft' ? 'draft' : 'published' }, actor)
+            if (target === 'archived') article = this.transition(article.id, 'archive', {}, undefined, actor)
+            if (target === 'withdrawn') article = this.transition(article.id, 'withdraw', { reason: reason() }, undefined, actor)
+            return { status: 'created', article }
+          }
+          if (current.deletedAt !== null) {
+            throw conflict(`The article "${current.slug}" is in the trash: restore it (POST /v1/articles/${current.id}/restore) before importing over it.`)
+          }
+          // The stored state only: a line's `published` leaves a scheduled article to its publishedAt.
+          const move = target === undefined || target === current.status || target === 'withdrawn' ? {} : { status: target }
+          let article = this.update(current.id, { ...fields, ...move }, undefined, actor)
+          if (target === 'withdrawn' && current.status !== 'withdrawn') {
+            article = this.transition(current.id, 'withdraw', { reason: reason() }, undefined, actor)
+          }
+          return { status: article.version === current.version ? 'unchanged' : 'updated', article }
+        },
+        { behavior: 'immediate' },
+      )
+    },
+
+    /**
+     * A batch of upserts in ONE immediate transaction, each item in its own savepoint with
+     * `toInput` (which may create what the item needs, or throw a problem). A failed item is
+     * rolled back alone; with `atomic` the first failure rolls back the whole batch; `dryRun`
+     * does everything and then rolls it all back. Only problems are caught: anything else throws.
+     */
+    upsertMany<T>(
+      items: readonly T[],
+      options: { actor: Actor; toInput: (item: T) => ArticleUpsert; atomic?: boolean; dryRun?: boolean },
+    ): { outcomes: UpsertOutcome[]; rolledBack: boolean } {
+      const outcomes: UpsertOutcome[] = []
+      try {
+        db.transaction(
+          () => {
+            for (const item of items) {
+              try {
+                const { status, article } = db.transaction(() => this.upsert(options.toInput(item), options.actor))
+                outcomes.push({ status, id: article.id })
+              } catch (error) {
+                if (!(error instanceof HttpProblem)) throw error
+                outcomes.push(error)
+                if (options.atomic) throw ROLLBACK
+              }
+            }
+            if (options.dryRun) throw ROLLBACK
+          },
+          { behavior: 'immediate' },
+        )
+      } catch (error) {
+        if (error !== ROLLBACK) throw error
+        return { outcomes, rolledBack: true }
+      }
+      return { outcomes, rolledBack: false }
     },
   }
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { keyset } from '../../db/keyset.js'
 import { articleCorrections, articleRevisions } from '../../db/schema.js'
@@ -43,6 +43,23 @@ export function createRevisionsRepository(db: DbOrTx) {
     },
     addCorrection(articleId: string, text: string, at: number) {
       db.insert(articleCorrections).values({ articleId, text, at }).run()
+    },
+    /** Corrections of several articles at once, by article id. */
+    correctionsOf(articleIds: string[]): Map<string, { at: string; text: string }[]> {
+      const byArticle = new Map<string, { at: string; text: string }[]>()
+      if (articleIds.length === 0) return byArticle
+      const rows = db
+        .select()
+        .from(articleCorrections)
+        .where(inArray(articleCorrections.articleId, articleIds))
+        .orderBy(asc(articleCorrections.id))
+        .all()
+      for (const row of rows) {
+        const list = byArticle.get(row.articleId) ?? []
+        list.push({ at: iso(row.at), text: row.text })
+        byArticle.set(row.articleId, list)
+      }
+      return byArticle
     },
     corrections(articleId: string): { at: string; text: string }[] {
       return db

@@ -1,5 +1,5 @@
 import { and, inArray, isNull, lte, or, type SQL } from 'drizzle-orm'
-import { articles } from '../../db/schema.js'
+import { articles, type RemoveReason } from '../../db/schema.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 
 /**
@@ -39,4 +39,25 @@ export function isVisible(
     row.publishedAt <= now &&
     (row.embargoedUntil === null || row.embargoedUntil <= now)
   )
+}
+
+type ListedRow = { status: string; publishedAt: number | null; embargoedUntil: number | null; deletedAt: number | null }
+
+/**
+ * When an article enters the default public list (published, its time come, its embargo over,
+ * not in the trash) by the clock alone, or null if no time will bring it there. The change
+ * feed mirrors exactly that list.
+ */
+export function publicListFrom(row: ListedRow): number | null {
+  if (row.deletedAt !== null || row.status !== 'published' || row.publishedAt === null) return null
+  return Math.max(row.publishedAt, row.embargoedUntil ?? Number.NEGATIVE_INFINITY)
+}
+
+/** Why an article is not in the public list now. */
+export function absenceReason(row: ListedRow, now: number): RemoveReason {
+  if (row.deletedAt !== null) return 'deleted'
+  if (row.status === 'withdrawn') return 'withdrawn'
+  if (row.status === 'archived') return 'archived'
+  if (row.status === 'published' && row.embargoedUntil !== null && row.embargoedUntil > now) return 'embargoed'
+  return 'unpublished'
 }

@@ -30,6 +30,8 @@ export const keysRoutes: FastifyPluginAsyncZod<{ service: KeysService }> = async
   app.post(
     '/',
     {
+      // A replay would need the new secret stored in the clear: key creation is not idempotent.
+      config: { idempotency: false },
       schema: {
         operationId: 'createKey',
         summary: 'Create an API key',
@@ -41,7 +43,8 @@ export const keysRoutes: FastifyPluginAsyncZod<{ service: KeysService }> = async
       },
     },
     async (request, reply) => {
-      const { key, record } = service.create(request.body.name, request.body.scope)
+      const { name, scope, rateLimitMax } = request.body
+      const { key, record } = service.create(name, scope, { rateLimitMax })
       reply.header('cache-control', 'no-store')
       return reply.code(201).header('location', `/v1/keys/${record.id}`).send({ ...toApiKey(record), key })
     },

@@ -7,6 +7,7 @@ import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
 import { slugFrom, uniqueSlug } from '../../slugs.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
+import { recordChange } from '../changes/record-change.js'
 import { createSourcesRepository } from './sources.repository.js'
 import type { Source, SourceCreate, SourcePatch } from './sources.schemas.js'
 
@@ -68,7 +69,7 @@ export function createSourcesService({ db, clock }: Deps) {
             version: current.version + 1,
           })
           if (changed.includes('name') || changed.includes('slug')) {
-            createArticlesRepository(tx).touchWhereSource(current.id, now)
+            for (const row of createArticlesRepository(tx).touchWhereSource(current.id, now)) recordChange(tx, row, now)
           }
           return updated
         },

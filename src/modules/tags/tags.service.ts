@@ -7,6 +7,7 @@ import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
 import { slugFrom, uniqueSlug } from '../../slugs.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
+import { recordChange } from '../changes/record-change.js'
 import { createTagsRepository } from './tags.repository.js'
 import type { Tag, TagCreate, TagPatch } from './tags.schemas.js'
 
@@ -68,7 +69,7 @@ export function createTagsService({ db, clock }: Deps) {
             version: current.version + 1,
           })
           if (changed.some((field) => field !== 'description')) {
-            createArticlesRepository(tx).touchWhereTag(current.id, now)
+            for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) recordChange(tx, row, now)
           }
           return updated
         },
@@ -84,7 +85,8 @@ export function createTagsService({ db, clock }: Deps) {
           const current = repo.find(idOrSlug)
           if (!current) throw notFound(`There is no tag "${idOrSlug}".`)
           checkIfMatch(ifMatch, current.version)
-          createArticlesRepository(tx).touchWhereTag(current.id, clock())
+          const now = clock()
+          for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) recordChange(tx, row, now)
           repo.delete(current.id) // article_tags rows go with it (ON DELETE CASCADE)
         },
         { behavior: 'immediate' },
