@@ -115,6 +115,9 @@ export const articleEvents = sqliteTable(
     type: text('type', { enum: CHANGE_TYPES }).notNull(),
     reason: text('reason', { enum: REMOVE_REASONS }),
     version: integer('version').notNull(),
+    // An upsert that brings the article into the public list (rather than updating it there):
+    // what webhooks announce as article.published.
+    entersList: integer('enters_list', { mode: 'boolean' }).notNull().default(false),
     effectiveAt: integer('effective_at').notNull(),
     createdAt: integer('created_at').notNull(),
   },

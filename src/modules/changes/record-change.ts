@@ -14,15 +14,16 @@ export function recordChange(db: DbOrTx, row: ArticleRow, now: number) {
   events.deleteFuture(row.id, now)
   const from = publicListFrom(row)
   const base = { articleId: row.id, version: row.version, createdAt: now }
+  const listed = events.latestEffective(row.id, now)?.type === 'upsert'
   if (from !== null && from <= now) {
     events.deleteEffective(row.id, now)
-    events.insert({ ...base, type: 'upsert', effectiveAt: now })
+    events.insert({ ...base, type: 'upsert', entersList: !listed, effectiveAt: now })
     return
   }
   // Not listed now: readers who saw it must be told it went; others need not hear of it.
-  if (events.latestEffective(row.id, now)?.type === 'upsert') {
+  if (listed) {
     events.deleteEffective(row.id, now)
     events.insert({ ...base, type: 'remove', reason: absenceReason(row, now), effectiveAt: now })
   }
-  if (from !== null) events.insert({ ...base, type: 'upsert', effectiveAt: from })
+  if (from !== null) events.insert({ ...base, type: 'upsert', entersList: true, effectiveAt: from })
 }

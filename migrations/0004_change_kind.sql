@@ -1,0 +1,1 @@
+ALTER TABLE `article_events` ADD `enters_list` integer DEFAULT false NOT NULL;
