@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -22,6 +23,15 @@ function isProxyAddress(entry: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128))
 }
 
+/** A host name (`partner.example`) or an IP address, as WEBHOOK_ALLOW_HOSTS lists them. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z\d_](?:[a-z\d_-]{0,61}[a-z\d])?(?:\.[a-z\d_](?:[a-z\d_-]{0,61}[a-z\d])?)*$/
+
+/** Lower case, without IPv6 brackets or a final dot: the form webhook targets are compared in. */
+export function normalizeHost(host: string): string {
+  const bare = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return bare.endsWith('.') ? bare.slice(0, -1) : bare
+}
+
 /** Environment variables, parsed once at the edge (server.ts, cli.ts). Tests pass overrides. */
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -33,6 +43,7 @@ const EnvSchema = z.object({
     .string()
     .min(24, 'must be at least 24 characters: it is a secret')
     .optional(),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(availableParallelism()),
   REQUIRE_IF_MATCH: z.stringbool().default(false),
   TRASH_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
@@ -80,6 +91,20 @@ const EnvSchema = z.object({
       }
       return entries
     }),
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .transform((value, ctx): string[] => {
+      const entries = value.split(',').map(normalizeHost).filter((entry) => entry !== '')
+      const bad = entries.filter((entry) => isIP(entry) === 0 && !HOST_NAME.test(entry))
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated host names or IP addresses (not: ${bad.join(', ')})` })
+        return z.NEVER
+      }
+      return entries
+    }),
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(30),
 })
 
 export type Config = {
@@ -89,6 +114,8 @@ export type Config = {
   logLevel: (typeof LOG_LEVELS)[number]
   bodyLimit: number
   adminKey: string | undefined
+  /** Server processes sharing the port and the database (node:cluster); 1 runs in-process. */
+  workers: number
   /** A PATCH, DELETE or transition without If-Match is a 428 (off by default, for curl). */
   requireIfMatch: boolean
   /** How long a deleted article can be restored; `cli purge` removes what is older. */
@@ -110,6 +137,15 @@ export type Config = {
    * trusts no one for a hop count, since the count cannot check the immediate peer: not offered.)
    */
   trustProxy: boolean | string[]
+  /**
+   * Webhook target hosts and addresses let through the private-address checks (WEBHOOK_ALLOW_HOSTS,
+   * e.g. `127.0.0.1,localhost` for local setups and tests); lower case, without brackets.
+   */
+  webhookAllowHosts: string[]
+  /** How often each process's webhook dispatcher looks for work, in ms; 0 turns its timer off. */
+  webhookDispatchIntervalMs: number
+  /** Attempts before a webhook delivery is given up as failed (it also stops 24 hours after it was queued). */
+  webhookMaxAttempts: number
 }
 
 export class ConfigError extends Error {
@@ -133,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     adminKey: e.NEWSDESK_ADMIN_KEY,
+    workers: e.WORKERS,
     requireIfMatch: e.REQUIRE_IF_MATCH,
     trashRetentionDays: e.TRASH_RETENTION_DAYS,
     changesRetentionDays: e.CHANGES_RETENTION_DAYS,
@@ -142,5 +179,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitWindowSeconds: e.RATE_LIMIT_WINDOW,
     rateLimitAnonymousMax: e.RATE_LIMIT_ANONYMOUS_MAX,
     trustProxy: e.TRUST_PROXY,
+    webhookAllowHosts: e.WEBHOOK_ALLOW_HOSTS,
+    webhookDispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
   }
 }
