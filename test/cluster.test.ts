@@ -50,8 +50,8 @@ t.test('two workers share the port and the database', async (t) => {
   }
   t.ok(up, `the cluster came up${up ? '' : `: ${output}`}`)
 
-  const workers = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')
-  t.equal(workers.length, 2, 'the primary runs two worker processes')
+  const workers = execFileSync('pgrep', ['-P', String(child.pid), '-f', 'server.ts'], { encoding: 'utf8' }).trim().split('\n')
+  t.equal(workers.length, 2, `the primary runs two worker processes: ${workers.join(' ')}`)
 
   const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }
   const created = await Promise.all(
