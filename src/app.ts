@@ -12,13 +12,18 @@ import { cors } from './http/cors.js'
 import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
 import { handleClientError, handleError, MAX_PARAM_LENGTH, problemDetails } from './http/problem-details.js'
+import { rateLimit } from './http/rate-limit.js'
 import { validatorCompiler } from './http/validation.js'
 import { articlesModule } from './modules/articles/index.js'
+import { bulkModule } from './modules/bulk/index.js'
+import { changesModule } from './modules/changes/index.js'
+import { feedsModule } from './modules/feeds/index.js'
 import { healthModule } from './modules/health/index.js'
 import { keysModule } from './modules/keys/index.js'
 import { createKeysService } from './modules/keys/keys.service.js'
 import { sourcesModule } from './modules/sources/index.js'
 import { tagsModule } from './modules/tags/index.js'
+import { webhooksModule } from './modules/webhooks/index.js'
 
 export type AppOptions = {
   config: Config
@@ -37,6 +42,8 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimit,
+    // Whose X-Forwarded-For to believe for request.ip (rate limits by address): TRUST_PROXY.
+    trustProxy: config.trustProxy,
     // A well-formed X-Request-Id from a proxy is kept, so logs line up end to end.
     genReqId: (req) => {
       const given = req.headers['x-request-id']
@@ -69,6 +76,7 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
   // Before authentication: preflights carry no key, and a 401 needs the CORS headers too.
   await app.register(cors, { origins: config.corsOrigins })
   await app.register(authentication, { keys })
+  await app.register(rateLimit, { config, keys, clock })
   await app.register(requireIfMatch, { enabled: config.requireIfMatch })
   await app.register(idempotency, { db, clock })
   await app.register(conditionalGet, { cacheControlPublic: config.cacheControlPublic })
@@ -78,9 +86,13 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
 
   await app.register(healthModule, deps)
   await app.register(articlesModule, deps)
+  await app.register(bulkModule, deps)
+  await app.register(changesModule, deps)
+  await app.register(feedsModule, deps)
   await app.register(tagsModule, { ...deps, prefix: '/v1/tags' })
   await app.register(sourcesModule, { ...deps, prefix: '/v1/sources' })
   await app.register(keysModule, { service: keys, prefix: '/v1/keys' })
+  await app.register(webhooksModule, deps)
 
   return app
 }

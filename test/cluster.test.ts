@@ -72,7 +72,7 @@ t.test('two workers share the port and the database', async (t) => {
   )
   t.equal(patches.filter((s) => s === 200).length, 1, 'one If-Match edit wins')
   t.equal(patches.filter((s) => s === 412).length, 9, 'the others are told it changed')
-  const tag = await fetch(`${base}/v1/tags/tag-0`).then((r) => r.json())
+  const tag = (await fetch(`${base}/v1/tags/tag-0`).then((r) => r.json())) as { version: number }
   t.equal(tag.version, 2)
 
   child.kill('SIGTERM')

@@ -214,6 +214,10 @@ t.test('invalid values and combinations are 400 problems naming the field', asyn
   await badQuery(t, h, '/v1/articles?sort=popular', '/sort')
   await badQuery(t, h, '/v1/articles?sort=relevance', '/sort')
   await badQuery(t, h, '/v1/articles?fields=id,password', '/fields')
+  await badQuery(t, h, '/v1/articles?highlight=true', '/highlight')
+  await badQuery(t, h, '/v1/articles?language=e', '/language')
+  await badQuery(t, h, '/v1/articles?source=BBC!', '/source')
+  await badQuery(t, h, '/v1/articles?status=secret', '/status')
   for (const tag of ['syria,,russia', 'syria|', '-', 'Syria', 'a b', '--x']) {
     await badQuery(t, h, `/v1/articles?tag=${encodeURIComponent(tag)}`, '/tag')
   }

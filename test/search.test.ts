@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { createArticle, createPublished, createTags } from './factories.js'
 import { build, type Harness } from './helper.js'
-import { get, ids, iso, list } from './reading.js'
+import { get, ids, iso, list, withCursor } from './reading.js'
 
 // Full-text search with `q` on GET /v1/articles (issue 3): syntax, ranking, highlights,
 // hostile input, and an index that stays in step with every write.
@@ -106,6 +106,27 @@ t.test('highlight=true marks matches and HTML-escapes the rest', async (t) => {
   t.same(highlight.replace(/<\/?mark>/g, '').match(/[<>]/g), null, 'no raw angle brackets but the marks')
   const plain = await list(h, '/v1/articles?q=pangolin')
   t.notOk('highlight' in plain.data[0]!, 'no highlight unless asked')
+})
+
+t.test('search results page with cursors, by relevance and by date', async (t) => {
+  const h = await build(t)
+  const made = [] as string[]
+  for (let i = 0; i < 5; i++) {
+    // More mentions rank higher; publication order is the reverse of rank.
+    made.push((await createPublished(h, { headline: 'Report', body: `${'tapir '.repeat(5 - i)}filler text ${i}`, publishedAt: iso(Date.parse('2015-01-01') + i * 3_600_000) })).id)
+  }
+  await createPublished(h, { headline: 'Unrelated' })
+  for (const [extra, expected] of [['', made], ['&sort=oldest', made], ['&sort=newest', [...made].reverse()]] as const) {
+    const url = `/v1/articles?q=tapir&limit=2${extra}`
+    const seen: string[] = []
+    let page = await list(h, url)
+    seen.push(...page.data.map((a) => a.id))
+    while (page.meta.nextCursor) {
+      page = await list(h, withCursor(url, page.meta.nextCursor))
+      seen.push(...page.data.map((a) => a.id))
+    }
+    t.same(seen, expected, `q=tapir${extra}: every hit once, in order`)
+  }
 })
 
 const HOSTILE = [
@@ -234,6 +255,7 @@ t.test('several edits never leave duplicate hits', async (t) => {
   t.same(sorted(hits), sorted([id, other]), 'each article once')
   const counted = await list(h, '/v1/articles?q=capybara&count=true&facets=tag')
   t.equal(counted.meta.total, 2)
+  t.same(counted.meta.facets, { tag: [{ slug: 'c', name: 'C', count: 1 }] }, 'facets count each hit once')
   t.same(await search(h, 'capybara', '&tag=c'), [id], 'under its last tags')
   t.same(await search(h, 'capybara', '&tag=a'), [], 'not under the ones it lost')
   indexInStep(h)

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.js'
 import { openDatabase } from '../db/client.js'
 import { KEY_SCOPES, type KeyScope } from '../db/schema.js'
 import { createArticlesService } from '../modules/articles/articles.service.js'
+import { importFileCommand } from '../modules/bulk/import-file.js'
 import { createChangesService } from '../modules/changes/changes.service.js'
 import { createKeysService } from '../modules/keys/keys.service.js'
 import { renderOpenApi } from '../openapi-spec.js'
@@ -21,6 +22,10 @@ export const USAGE = `Usage: npm run cli -- <command>
                                                      and change-feed tombstones older than
                                                      CHANGES_RETENTION_DAYS (default 30)
   openapi [--out FILE]                               print (or write) the OpenAPI document
+  import FILE [--create-missing] [--atomic] [--dry-run]
+                                                     upsert the articles of an NDJSON file (one
+                                                     per line, e.g. from GET /v1/export) by
+                                                     externalId or slug, with a progress bar
 
 The database is DATABASE_PATH (default ./data/newsdesk.db).`
 
@@ -90,6 +95,29 @@ function purgeCommand(args: string[], io: Io): number {
   }
 }
 
+async function importCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'create-missing': { type: 'boolean', default: false },
+      atomic: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+    },
+  })
+  const [file, extra] = positionals
+  if (!file || extra !== undefined) throw new UsageError('import needs exactly one FILE (NDJSON, one article per line)')
+  if (!existsSync(file)) throw new UsageError(`import: there is no file "${file}"`)
+  const config = loadConfig(io.env)
+  const db = openDatabase(config.databasePath)
+  try {
+    const options = { createMissing: values['create-missing'] === true, atomic: values.atomic === true, dryRun: values['dry-run'] === true }
+    return await importFileCommand(db, config, file, options, io)
+  } finally {
+    db.$client.close()
+  }
+}
+
 async function openapiCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string' } } })
   const document = await renderOpenApi()
@@ -105,6 +133,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (command === 'keys') return keysCommand(rest, io)
     if (command === 'purge') return purgeCommand(rest, io)
     if (command === 'openapi') return await openapiCommand(rest, io)
+    if (command === 'import') return await importCommand(rest, io)
     if (command === undefined || command === 'help' || command === '--help') {
       io.out(USAGE)
       return command === undefined ? 1 : 0

@@ -211,3 +211,84 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.owner, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 )
+
+export const WEBHOOK_EVENT_TYPES = ['article.published', 'article.updated', 'article.removed'] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+
+/** A partner's subscription: where to send which change-feed events, and the secret to sign them with. */
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<WebhookEventType[]>().notNull(),
+    // Optional filters, by slug: only articles with this tag / from this source.
+    tag: text('tag'),
+    source: text('source'),
+    // `whsec_` + base64 of 32 random bytes. Kept as given: signing needs it (Standard Webhooks).
+    secret: text('secret').notNull(),
+    // The dispatcher's position in the change feed: the last event read in (effective_at, seq)
+    // order, and the highest seq read (an event committed late, with an older effective_at,
+    // still has a higher seq than everything read before it).
+    cursorEffectiveAt: integer('cursor_effective_at').notNull(),
+    cursorSeq: integer('cursor_seq').notNull(),
+    cursorMaxSeq: integer('cursor_max_seq').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    version: integer('version').notNull().default(1),
+    disabledAt: integer('disabled_at'),
+  },
+  (t) => [index('webhooks_created_idx').on(t.createdAt, t.id)],
+)
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number]
+
+/** The outbox: one row per event per webhook, sent (and retried) by the dispatcher. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    // The `webhook-id` header: the same on every attempt, so receivers can deduplicate.
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventSeq: integer('event_seq').notNull(),
+    eventType: text('event_type', { enum: WEBHOOK_EVENT_TYPES }).notNull(),
+    // The exact body sent on every attempt (each attempt signs it with a fresh timestamp).
+    payload: text('payload').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
+    // Attempts since it was last queued (created or redelivered): drives the backoff and the give-up.
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at'),
+    // A dispatcher's lease while it sends: no other process claims the row before it ends.
+    claimedUntil: integer('claimed_until'),
+    claimToken: text('claim_token'),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    queuedAt: integer('queued_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_unique').on(t.webhookId, t.eventSeq),
+    index('webhook_deliveries_list_idx').on(t.webhookId, t.createdAt, t.eventSeq),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+)
+
+/** Every attempt to send a delivery: when, what came back, how long it took. */
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attemptedAt: integer('attempted_at').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id)],
+)

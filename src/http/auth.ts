@@ -52,3 +52,6 @@ export function requireScope(scope: KeyScope): onRequestHookHandler {
     }
   }
 }
+
+/** The name recorded with a change: the API key's name (routes that write require a key). */
+export const actorOf = (request: FastifyRequest) => request.viewer?.name ?? 'anonymous'

@@ -38,8 +38,12 @@ export function matchHits(header: string, etag: string): boolean {
   return !current.weak && tags.some((tag) => !tag.weak && tag.opaque === current.opaque)
 }
 
-/** The strong ETag of a versioned resource. */
-export const versionEtag = (version: number) => `"v${version}"`
+/**
+ * The strong ETag of a versioned resource. Another representation of the same version (ninjs)
+ * names itself in a suffix: a strong ETag must differ between representations (RFC 9110 8.8.3).
+ */
+export const versionEtag = (version: number, representation?: string) =>
+  representation === undefined ? `"v${version}"` : `"v${version}-${representation}"`
 
 /**
  * Throws 412 when the request's If-Match does not match the resource's current version.
@@ -55,9 +59,9 @@ export function checkIfMatch(header: string | undefined, version: number) {
   }
 }
 
-/** Sets the validators of a versioned item on a reply. */
-export function setItemValidators(reply: FastifyReply, item: { version: number; updatedAt: string }) {
-  reply.header('etag', versionEtag(item.version))
+/** Sets the validators of a versioned item (in its JSON or another named representation) on a reply. */
+export function setItemValidators(reply: FastifyReply, item: { version: number; updatedAt: string }, representation?: string) {
+  reply.header('etag', versionEtag(item.version, representation))
   reply.header('last-modified', new Date(item.updatedAt).toUTCString())
 }
 

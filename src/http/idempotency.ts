@@ -104,7 +104,6 @@ export const idempotency = fp(
       else repo.complete(pending.owner, pending.key, { statusCode: reply.statusCode, headers: storedHeaders(reply), body: payload })
       return payload
     })
-
   },
   { name: 'idempotency', dependencies: ['authentication'] },
 )

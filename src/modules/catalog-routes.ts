@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { requireScope, type Viewer } from '../http/auth.js'
+import { actorOf, requireScope, type Viewer } from '../http/auth.js'
 import { setItemValidators } from '../http/conditional.js'
 import { listPage, type Seek } from '../http/pagination.js'
 import { IdOrSlugParamsSchema, problems } from '../http/schemas.js'
@@ -12,8 +12,8 @@ export type CatalogService<T extends Named, Create, Patch> = {
   list(limit: number, seek: Seek | undefined, query: CatalogListQuery, viewer: Viewer): Counted<T>[]
   get(idOrSlug: string): T
   create(input: Create): T
-  update(idOrSlug: string, patch: Patch, ifMatch: string | undefined): T
-  delete(idOrSlug: string, ifMatch: string | undefined): void
+  update(idOrSlug: string, patch: Patch, ifMatch: string | undefined, actor: string): T
+  delete(idOrSlug: string, ifMatch: string | undefined, actor: string): void
 }
 
 export type CatalogOptions<T extends Named, Create, Patch> = {
@@ -126,7 +126,7 @@ export function catalogRoutes<T extends Named, Create, Patch>(
         },
       },
       async (request, reply) => {
-        const item = service.update((request.params as Params).idOrSlug, request.body as Patch, request.headers['if-match'])
+        const item = service.update((request.params as Params).idOrSlug, request.body as Patch, request.headers['if-match'], actorOf(request))
         setItemValidators(reply, item)
         return item
       },
@@ -147,7 +147,7 @@ export function catalogRoutes<T extends Named, Create, Patch>(
         },
       },
       async (request, reply) => {
-        service.delete((request.params as Params).idOrSlug, request.headers['if-match'])
+        service.delete((request.params as Params).idOrSlug, request.headers['if-match'], actorOf(request))
         return reply.code(204).send(null)
       },
     )

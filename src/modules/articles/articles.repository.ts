@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gte, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek, SortKey } from '../../http/pagination.js'
@@ -131,13 +131,13 @@ export function createArticlesRepository(db: DbOrTx) {
       return ids.flatMap((id) => byId.get(id) ?? [])
     },
 
-    /** The trash, most recently deleted first. */
-    trash(limit: number, seek: Seek | undefined, now: number): ArticleListRow[] {
+    /** The trash that can still be restored (deleted since `cutoff`), most recently deleted first. */
+    trash(limit: number, seek: Seek | undefined, cutoff: number, now: number): ArticleListRow[] {
       const page = keyset([articles.deletedAt, articles.id], seek, 'desc')
       const rows = db
         .select(summaryColumns)
         .from(articles)
-        .where(and(isNotNull(articles.deletedAt), page.where))
+        .where(and(gte(articles.deletedAt, cutoff), page.where))
         .orderBy(...page.orderBy)
         .limit(limit)
         .all()

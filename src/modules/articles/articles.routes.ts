@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { requireScope } from '../../http/auth.js'
+import { actorOf, canSeeUnpublished, requireScope } from '../../http/auth.js'
 import { setItemValidators } from '../../http/conditional.js'
 import { listPage } from '../../http/pagination.js'
 import { IdOrSlugParamsSchema, problems } from '../../http/schemas.js'
+import { appendVary } from '../../http/vary.js'
 import type { ArticleListRow } from './articles.repository.js'
 import type { ArticlesService } from './articles.service.js'
-import { actorOf } from './lifecycle.routes.js'
 import {
   ArticleCreateSchema,
   ArticleListQuerySchema,
@@ -17,6 +17,7 @@ import {
   RelatedQuerySchema,
 } from './articles.schemas.js'
 import { rowShapingParams, type ArticleListService } from './list-service.js'
+import { NINJS_CONTENT_TYPE, prefersNinjs, readableAnonymously, requestBaseUrl, toNinjs } from './ninjs.js'
 
 const tags = ['articles']
 const writeSecurity = [{ bearerAuth: [] }]
@@ -64,7 +65,8 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; l
         operationId: 'getArticle',
         summary: 'Get an article',
         description:
-          'One article, by id or slug. Drafts, scheduled and embargoed articles are visible only with a key that has the write scope; a withdrawn article answers 410 with its reason, a deleted one 410.',
+          'One article, by id or slug. Drafts, scheduled and embargoed articles are visible only with a key that has the write scope; a withdrawn article answers 410 with its reason, a deleted one 410. ' +
+          'With `Accept: application/ninjs+json` ranked above application/json (q-values count; `*/*` and no Accept give JSON) it comes as an IPTC ninjs 3.1 document with its own ETag (`"v3-ninjs"`).',
         tags,
         params: IdOrSlugParamsSchema,
         response: { 200: ArticleSchema, ...problems(401, 404, 410) },
@@ -72,8 +74,16 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; l
     },
     async (request, reply) => {
       const article = service.get(request.params.idOrSlug, request.viewer)
-      setItemValidators(reply, article)
-      return article
+      appendVary(reply, 'Accept')
+      if (!prefersNinjs(request.headers.accept)) {
+        setItemValidators(reply, article)
+        return article
+      }
+      setItemValidators(reply, article, 'ninjs')
+      const publiclyVisible = !canSeeUnpublished(request.viewer) || readableAnonymously(() => service.get(article.id, null))
+      const document = toNinjs(article, { baseUrl: requestBaseUrl(request.protocol, request.host), publiclyVisible })
+      // A string with a JSON content type goes out as it is, past the zod serializer.
+      return reply.type(NINJS_CONTENT_TYPE).send(JSON.stringify(document) as never)
     },
   )
 

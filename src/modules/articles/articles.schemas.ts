@@ -40,9 +40,15 @@ const EmbeddedTagSchema = z
   .object({ id: z.string(), slug: z.string(), name: z.string(), kind: z.enum(TAG_KINDS) })
   .meta({ id: 'TagRef' })
 
+/** A partner's or archive's own id for an article (ninjs altIds); unique, so imports can upsert by it. */
+export const ExternalIdSchema = requiredText(200).describe(
+  'Your own unique id for the article (ninjs altIds), e.g. an agency or archive id: imports upsert by it.',
+)
+
 const articleFields = {
   id: z.string(),
   slug: z.string(),
+  externalId: z.string().nullable().describe('Your own unique id for the article (ninjs altIds), or null.'),
   headline: z.string(),
   summary: z.string().nullable(),
   body: z.string().describe('Exactly as sent, in bodyFormat.'),
@@ -88,6 +94,7 @@ const TagRefsSchema = z.array(RefSchema).max(50).describe('Tag slugs or ids, pri
 
 const editableFields = {
   slug: SlugSchema.optional(),
+  externalId: ExternalIdSchema.nullable().optional(),
   bodyFormat: z.enum(BODY_FORMATS).optional().describe('How to read body: text (default), markdown or html.'),
   summary: text(5000).nullable().optional().describe('The standfirst.'),
   byline: text(300).nullable().optional(),

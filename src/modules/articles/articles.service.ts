@@ -49,6 +49,18 @@ function bodyColumns(body: string, bodyFormat: BodyFormat) {
   return { body, bodyFormat, bodyHtml: html, bodyText: text, wordCount: countWords(text) }
 }
 
+/**
+ * Every write to an article ends here, whoever makes it (this service, a tag or source rename,
+ * an import): its revision (history is only ever appended to) and its change-feed event, in
+ * the caller's transaction.
+ */
+export function articleSaved(tx: Tx, row: ArticleRow, actor: Actor, now: number): Article {
+  const article = createArticlesRepository(tx).toArticle(row, now)
+  createRevisionsRepository(tx).insert(row.id, actor, article, now)
+  recordChange(tx, row, now)
+  return article
+}
+
 const publishedNeedsTime = () =>
   unprocessable('A published or archived article needs a publication time.', [
     { in: 'body', pointer: '/publishedAt', message: 'cannot be null while the article is published or archived' },
@@ -93,16 +105,6 @@ export function createArticlesService({ db, clock, config }: Deps) {
     )
   }
 
-  /**
-   * Every write ends here: the row, its revision (history is only ever appended to) and its
-   * change-feed event, in the caller's transaction.
-   */
-  function saved(tx: Tx, row: ArticleRow, actor: Actor, now: number): Article {
-    const article = createArticlesRepository(tx).toArticle(row, now)
-    createRevisionsRepository(tx).insert(row.id, actor, article, now)
-    recordChange(tx, row, now)
-    return article
-  }
 
   /** Writes a new version of an existing article. */
   function commit(tx: Tx, current: ArticleRow, changes: Changes, actor: Actor, now: number): Article {
@@ -110,7 +112,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
     const { tagIds, ...columns } = changes
     if (tagIds) articles.setTags(current.id, tagIds)
     const row = articles.update(current.id, { ...columns, updatedAt: now, version: current.version + 1 })
-    return saved(tx, row, actor, now)
+    return articleSaved(tx, row, actor, now)
   }
 
   /** The columns (and tag list) a merge patch really changes; empty when it changes nothing. */
@@ -151,6 +153,9 @@ export function createArticlesService({ db, clock, config }: Deps) {
       Object.assign(next, transitionColumns(current, transitionTo(patch.status), now, at == null ? {} : { at }))
     } else if (at !== undefined) {
       if (at === null && current.status !== 'draft') throw publishedNeedsTime()
+      // A live article moved into the future would vanish from readers: that is unpublishing,
+      // which takes its own move. (A scheduled one moved into the past goes live: allowed.)
+      if (at !== null && stateOf(current, now) === 'published' && at > now) assertTransition('published', 'schedule')
       set('publishedAt', at)
     }
     return next
@@ -214,7 +219,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
             updatedAt: now,
           })
           articles.setTags(id, tagIds)
-          return saved(tx, row, actor, now)
+          return articleSaved(tx, row, actor, now)
         },
         { behavior: 'immediate' },
       )
@@ -262,7 +267,10 @@ export function createArticlesService({ db, clock, config }: Deps) {
       change(idOrSlug, ifMatch, (current, tx, now) => commit(tx, current, { deletedAt: now }, actor, now))
     },
 
-    listTrash: (limit: number, seek: Seek | undefined) => repo.trash(limit, seek, clock()),
+    listTrash(limit: number, seek: Seek | undefined) {
+      const now = clock()
+      return repo.trash(limit, seek, now - trashRetentionDays * DAY, now)
+    },
 
     /** Removes for good what has been in the trash longer than the retention period. */
     purge(dryRun: boolean) {

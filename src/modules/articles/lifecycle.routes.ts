@@ -1,6 +1,6 @@
-import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import type { FastifyRequest } from 'fastify'
-import { requireScope } from '../../http/auth.js'
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
+import { actorOf, requireScope } from '../../http/auth.js'
 import { setItemValidators } from '../../http/conditional.js'
 import { IdOrSlugParamsSchema, problems } from '../../http/schemas.js'
 import { ArticleSchema, TransitionSchemas } from './articles.schemas.js'
@@ -8,8 +8,6 @@ import type { ArticlesService } from './articles.service.js'
 
 const tags = ['articles']
 const security = [{ bearerAuth: [] }]
-/** Routes here run after requireScope('write'), so there is always a key to name. */
-export const actorOf = (request: FastifyRequest) => request.viewer?.name ?? 'unknown'
 
 const MOVES = {
   publish: 'Publishes now, or at `at` (a future time schedules it; it goes live by the clock). From draft, scheduled or archived.',
@@ -30,6 +28,9 @@ export const lifecycleRoutes: FastifyPluginAsyncZod<{ service: ArticlesService }
       `/:idOrSlug/${move}`,
       {
         config: { changesExisting: true },
+        // The publish body is optional: `curl -X POST .../publish` sends none, which Fastify
+        // hands over as null; validate it as the empty object it means.
+        ...(move === 'publish' ? { preValidation: async (request: FastifyRequest) => void (request.body ??= {}) } : {}),
         schema: {
           ...common,
           operationId: `${move}Article`,

@@ -7,6 +7,8 @@ import { conflict } from '../../http/errors.js'
  */
 export type ArticleState = ArticleStatus | 'scheduled'
 export type Transition = 'publish' | 'unpublish' | 'archive' | 'withdraw'
+/** Moves that only a field change can ask for (publishedAt into the future): never allowed from published. */
+type Move = Transition | 'schedule'
 
 const ALLOWED: Record<ArticleState, readonly Transition[]> = {
   draft: ['publish'],
@@ -16,11 +18,12 @@ const ALLOWED: Record<ArticleState, readonly Transition[]> = {
   withdrawn: [],
 }
 
-const PAST: Record<Transition, string> = {
+const PAST: Record<Move, string> = {
   publish: 'published',
   unpublish: 'unpublished',
   archive: 'archived',
   withdraw: 'withdrawn',
+  schedule: 'scheduled for later',
 }
 
 export function stateOf(row: { status: ArticleStatus; publishedAt: number | null }, now: number): ArticleState {
@@ -30,9 +33,9 @@ export function stateOf(row: { status: ArticleStatus; publishedAt: number | null
 export const allowedTransitions = (state: ArticleState) => ALLOWED[state]
 
 /** A refused move is a 409 that lists what is possible from here. */
-export function assertTransition(state: ArticleState, transition: Transition) {
+export function assertTransition(state: ArticleState, transition: Move) {
   const allowed = ALLOWED[state]
-  if (allowed.includes(transition)) return
+  if ((allowed as readonly Move[]).includes(transition)) return
   const options = allowed.length === 0 ? 'nothing: it is final' : allowed.join(', ')
   throw conflict(`An article that is ${state} cannot be ${PAST[transition]}; from ${state} it allows ${options}.`, {
     currentStatus: state,

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { requireScope } from '../../http/auth.js'
+import { actorOf, requireScope } from '../../http/auth.js'
 import { setItemValidators } from '../../http/conditional.js'
 import { listPage } from '../../http/pagination.js'
 import { PageMetaSchema, PageQuerySchema, problems, TimestampSchema } from '../../http/schemas.js'
 import { ArticleSchema } from './articles.schemas.js'
-import { actorOf } from './lifecycle.routes.js'
 import type { Revision } from './revisions.repository.js'
 import type { RevisionsService } from './revisions.service.js'
 

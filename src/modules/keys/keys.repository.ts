@@ -10,13 +10,30 @@ export function createKeysRepository(db: DbOrTx) {
     .from(apiKeys)
     .where(eq(apiKeys.hash, sql.placeholder('hash')))
     .prepare()
+  const rateLimitById = db
+    .select({ rateLimitMax: apiKeys.rateLimitMax })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, sql.placeholder('id')))
+    .prepare()
 
   return {
-    insert(row: { id: string; name: string; scope: KeyScope; hash: string; prefix: string; createdAt: number }) {
+    insert(row: {
+      id: string
+      name: string
+      scope: KeyScope
+      hash: string
+      prefix: string
+      rateLimitMax?: number | null
+      createdAt: number
+    }) {
       return db.insert(apiKeys).values(row).returning().get()
     },
     findByHash(hash: string): ApiKeyRow | undefined {
       return byHash.get({ hash })
+    },
+    /** The key's own requests per rate-limit window; null: the global RATE_LIMIT_MAX. */
+    rateLimitMax(id: string): number | null {
+      return rateLimitById.get({ id })?.rateLimitMax ?? null
     },
     findById(id: string): ApiKeyRow | undefined {
       return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()

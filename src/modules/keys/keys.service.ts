@@ -13,16 +13,20 @@ export const scopeAllows = (held: KeyScope, needed: KeyScope) => SCOPE_RANK[held
 
 export type CreatedKey = { key: string; record: ApiKeyRow }
 
+/** Optional settings of a new key. */
+export type KeyOptions = { rateLimitMax?: number | null }
+
 export function createKeysService(db: Db, clock: () => number) {
   const repo = createKeysRepository(db)
 
-  function store(key: string, name: string, scope: KeyScope): CreatedKey {
+  function store(key: string, name: string, scope: KeyScope, options: KeyOptions = {}): CreatedKey {
     const record = repo.insert({
       id: newId('key'),
       name,
       scope,
       hash: hashKey(key),
       prefix: key.slice(0, 10),
+      rateLimitMax: options.rateLimitMax ?? null,
       createdAt: clock(),
     })
     return { key, record }
@@ -30,8 +34,8 @@ export function createKeysService(db: Db, clock: () => number) {
 
   return {
     /** Makes a new random key. The caller shows `key` once; only its hash is kept. */
-    create(name: string, scope: KeyScope): CreatedKey {
-      return store(`nd_${randomBytes(32).toString('base64url')}`, name, scope)
+    create(name: string, scope: KeyScope, options: KeyOptions = {}): CreatedKey {
+      return store(`nd_${randomBytes(32).toString('base64url')}`, name, scope, options)
     },
 
     /** The active key this secret belongs to, or undefined. */
@@ -48,6 +52,8 @@ export function createKeysService(db: Db, clock: () => number) {
     },
 
     list: () => repo.list(),
+    /** Requests per rate-limit window for this key; null: the global limit. */
+    rateLimitMax: (id: string) => repo.rateLimitMax(id),
     revoke: (id: string) => repo.revoke(id, clock()),
 
     /**

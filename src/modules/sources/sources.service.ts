@@ -7,7 +7,7 @@ import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
 import { slugFrom, uniqueSlug } from '../../slugs.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
-import { recordChange } from '../changes/record-change.js'
+import { articleSaved } from '../articles/articles.service.js'
 import { createSourcesRepository } from './sources.repository.js'
 import type { Source, SourceCreate, SourcePatch } from './sources.schemas.js'
 
@@ -48,7 +48,7 @@ export function createSourcesService({ db, clock }: Deps) {
     },
 
     /** Applies a merge patch; articles that embed the source get a new version when it is renamed. */
-    update(idOrSlug: string, patch: SourcePatch, ifMatch: string | undefined): Source {
+    update(idOrSlug: string, patch: SourcePatch, ifMatch: string | undefined, actor: string): Source {
       return db.transaction(
         (tx) => {
           const repo = createSourcesRepository(tx)
@@ -69,7 +69,7 @@ export function createSourcesService({ db, clock }: Deps) {
             version: current.version + 1,
           })
           if (changed.includes('name') || changed.includes('slug')) {
-            for (const row of createArticlesRepository(tx).touchWhereSource(current.id, now)) recordChange(tx, row, now)
+            for (const row of createArticlesRepository(tx).touchWhereSource(current.id, now)) articleSaved(tx, row, actor, now)
           }
           return updated
         },
@@ -78,7 +78,7 @@ export function createSourcesService({ db, clock }: Deps) {
     },
 
     /** A source that articles still use cannot go: say how many, so the caller can move them. */
-    delete(idOrSlug: string, ifMatch: string | undefined) {
+    delete(idOrSlug: string, ifMatch: string | undefined, actor: string) {
       db.transaction(
         (tx) => {
           const repo = createSourcesRepository(tx)

@@ -7,7 +7,7 @@ import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
 import { slugFrom, uniqueSlug } from '../../slugs.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
-import { recordChange } from '../changes/record-change.js'
+import { articleSaved } from '../articles/articles.service.js'
 import { createTagsRepository } from './tags.repository.js'
 import type { Tag, TagCreate, TagPatch } from './tags.schemas.js'
 
@@ -48,7 +48,7 @@ export function createTagsService({ db, clock }: Deps) {
     },
 
     /** Applies a merge patch; articles that embed the tag get a new version when it is renamed. */
-    update(idOrSlug: string, patch: TagPatch, ifMatch: string | undefined): Tag {
+    update(idOrSlug: string, patch: TagPatch, ifMatch: string | undefined, actor: string): Tag {
       return db.transaction(
         (tx) => {
           const repo = createTagsRepository(tx)
@@ -69,7 +69,7 @@ export function createTagsService({ db, clock }: Deps) {
             version: current.version + 1,
           })
           if (changed.some((field) => field !== 'description')) {
-            for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) recordChange(tx, row, now)
+            for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) articleSaved(tx, row, actor, now)
           }
           return updated
         },
@@ -78,7 +78,7 @@ export function createTagsService({ db, clock }: Deps) {
     },
 
     /** Deleting a tag removes it from its articles, which each get a new version. */
-    delete(idOrSlug: string, ifMatch: string | undefined) {
+    delete(idOrSlug: string, ifMatch: string | undefined, actor: string) {
       db.transaction(
         (tx) => {
           const repo = createTagsRepository(tx)
@@ -86,7 +86,7 @@ export function createTagsService({ db, clock }: Deps) {
           if (!current) throw notFound(`There is no tag "${idOrSlug}".`)
           checkIfMatch(ifMatch, current.version)
           const now = clock()
-          for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) recordChange(tx, row, now)
+          for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) articleSaved(tx, row, actor, now)
           repo.delete(current.id) // article_tags rows go with it (ON DELETE CASCADE)
         },
         { behavior: 'immediate' },
