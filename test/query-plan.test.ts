@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap'
 import { createArticleQueries, type ListFilter, type ListOptions } from '../src/modules/articles/article-queries.js'
 import { toMatchExpression } from '../src/modules/articles/search-query.js'
-import { visibleTo } from '../src/modules/articles/visibility.js'
 import { createArticle, createSources, createTags } from './factories.js'
 import { build, type Harness } from './helper.js'
 
@@ -13,7 +12,7 @@ type PlanRow = { id: number; parent: number; detail: string }
 const anonymous = (now: number): ListFilter => ({
   now,
   status: 'published',
-  visible: visibleTo(null, now),
+  viewer: null,
   tagGroups: [],
   excludedTagIds: [],
 })
@@ -59,7 +58,7 @@ type Case = { name: string; filter: ListFilter; opts: ListOptions; kind: 'first 
 function cases(now: number, { tagA, tagB, source }: Ids): Case[] {
   const base = anonymous(now)
   const search = { ...base, match: toMatchExpression('syria') }
-  const writeKey = visibleTo({ keyId: 'k', name: 'k', scope: 'write' }, now)
+  const writeKey = { keyId: 'k', name: 'k', scope: 'write' as const }
   const key = [now - 100 * 60_000, 'art_zzzz']
   const c = (kind: Case['kind'], name: string, filter: ListFilter, opts: ListOptions): Case => ({ name, filter, opts, kind })
   return [
@@ -67,7 +66,7 @@ function cases(now: number, { tagA, tagB, source }: Ids): Case[] {
     c('first page', 'sort=oldest', base, options({ sort: 'oldest' })),
     c('first page', 'sort=updated', base, options({ sort: 'updated' })),
     c('first page', 'status=archived, anonymous', { ...base, status: 'archived' }, options()),
-    c('first page', 'status=draft, write key', { ...base, status: 'draft', visible: writeKey }, options()),
+    c('first page', 'status=draft, write key', { ...base, status: 'draft', viewer: writeKey }, options()),
     c('filtered', 'tag=a', { ...base, tagGroups: [[tagA]] }, options()),
     c('filtered', 'tag=a,b|c,-d', { ...base, tagGroups: [[tagA], [tagB, 'tag_c']], excludedTagIds: ['tag_d'] }, options()),
     c('filtered', 'source=a', { ...base, sourceIds: [source] }, options()),

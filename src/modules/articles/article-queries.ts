@@ -6,7 +6,9 @@ import { articlesFts, matches, searchRank } from '../../db/search.js'
 import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
+import type { Viewer } from '../../http/auth.js'
 import type { ArticleState } from './lifecycle.js'
+import { timeReached, visibleTo } from './visibility.js'
 import { HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN } from './search-query.js'
 
 /** What a list selects, already resolved to ids and milliseconds. */
@@ -14,8 +16,8 @@ export type ListFilter = {
   /** The time visibility and `scheduled` are judged at. */
   now: number
   status: ArticleState
-  /** From visibleTo(): what the caller may see. */
-  visible: SQL | undefined
+  /** Who is asking: visibleTo() decides what they may see. */
+  viewer: Viewer
   /** An FTS5 expression from toMatchExpression(). */
   match?: string | undefined
   /** Tag ids: every group must match one of its ids. */
@@ -35,11 +37,16 @@ const NOTHING = sql`0`
 const taggedWithAny = (tagIds: string[]) =>
   sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${inArray(articleTags.tagId, tagIds)})`
 
-function conditions(filter: ListFilter): (SQL | undefined)[] {
+/**
+ * The WHERE terms of a list. `timeIndexed: false` keeps the publication-time test off the
+ * index when something else must bound its range (a cursor going down, the updated order).
+ */
+function conditions(filter: ListFilter, timeIndexed = true): (SQL | undefined)[] {
   return [
-    ...statusIs(filter.status, filter.now),
-    filter.visible,
+    ...statusIs(filter.status, filter.now, timeIndexed),
+    visibleTo(filter.viewer, filter.now, { timeIndexed }),
     filter.match === undefined ? undefined : matches(filter.match),
+    filter.match === undefined ? undefined : eq(articlesFts.rowid, articles.docId),
     ...filter.tagGroups.map((group) => (group.length === 0 ? NOTHING : taggedWithAny(group))),
     filter.excludedTagIds.length === 0 ? undefined : not(taggedWithAny(filter.excludedTagIds)),
     filter.sourceIds === undefined ? undefined : filter.sourceIds.length === 0 ? NOTHING : inArray(articles.sourceId, filter.sourceIds),
@@ -53,9 +60,9 @@ function conditions(filter: ListFilter): (SQL | undefined)[] {
 }
 
 /** A state as stored: scheduled and published are both stored published, told apart by time. */
-export function statusIs(state: ArticleState, now: number): SQL[] {
+export function statusIs(state: ArticleState, now: number, timeIndexed = true): SQL[] {
   if (state === 'scheduled') return [eq(articles.status, 'published'), gt(articles.sortAt, now)]
-  if (state === 'published') return [eq(articles.status, 'published'), lte(articles.sortAt, now)]
+  if (state === 'published') return [eq(articles.status, 'published'), timeReached(now, timeIndexed)]
   return [eq(articles.status, state)]
 }
 
@@ -74,10 +81,14 @@ function ordering(sort: Sort) {
 }
 
 export function createArticleQueries(db: DbOrTx) {
-  /** FROM articles, joined to the search index when there is a query. */
+  /**
+   * FROM articles or, with a search, FROM the index CROSS JOIN articles: SQLite keeps the order
+   * of a cross join, so the search drives and each hit is one primary-key lookup (the planner
+   * would otherwise probe the index once per visible article).
+   */
   function from<S extends SelectedFields>(selection: S, filter: ListFilter) {
-    const query = db.select(selection).from(articles).$dynamic()
-    return filter.match === undefined ? query : query.innerJoin(articlesFts, eq(articlesFts.rowid, articles.docId))
+    if (filter.match === undefined) return db.select(selection).from(articles).$dynamic()
+    return db.select(selection).from(articlesFts).$dynamic().crossJoin(articles)
   }
 
   const matchingIds = (filter: ListFilter) => from({ id: articles.id }, filter).where(and(...conditions(filter)))
@@ -86,6 +97,10 @@ export function createArticleQueries(db: DbOrTx) {
     page(filter: ListFilter, options: ListOptions) {
       const { keys, order } = ordering(options.sort)
       const page = keyset(keys, options.seek, order)
+      // Going down the newest order, the cursor is the upper bound that matters; the updated
+      // order reads its own index.
+      const descendingSeek = order === 'desc' && options.seek?.direction === 'next'
+      const timeIndexed = !(descendingSeek || options.sort === 'updated')
       const { body, bodyHtml, bodyText, ...summary } = getTableColumns(articles)
       const selection = {
         ...summary,
@@ -98,7 +113,7 @@ export function createArticleQueries(db: DbOrTx) {
           : {}),
       }
       return from(selection, filter)
-        .where(and(...conditions(filter), page.where))
+        .where(and(...conditions(filter, timeIndexed), page.where))
         .orderBy(...page.orderBy)
         .limit(options.limit)
     },
@@ -147,8 +162,8 @@ export function createArticleQueries(db: DbOrTx) {
      * (ln(1 + articles / articles with the tag)), and by search rank of its headline and
      * summary words. Both lists come back best first; the service merges them.
      */
-    related(articleId: string, tagIds: string[], textMatch: string | undefined, visible: SQL | undefined, now: number, limit: number) {
-      const candidates = and(...statusIs('published', now), visible, ne(articles.id, articleId))
+    related(articleId: string, tagIds: string[], textMatch: string | undefined, viewer: Viewer, now: number, limit: number) {
+      const candidates = and(...statusIs('published', now), visibleTo(viewer, now), ne(articles.id, articleId))
       let byTags: { id: string; score: number }[] = []
       if (tagIds.length > 0) {
         const total = db.select({ n: count() }).from(articles).get()?.n ?? 1

@@ -9,7 +9,6 @@ import { createArticlesRepository, type ArticleListRow } from './articles.reposi
 import { BODY_FIELDS, LIST_FIELDS, FACETS, type ArticleListQuery, type Facets, type Sort } from './articles.schemas.js'
 import { checkCombinations, parseBound, parseList, parseSlugList, parseTagExpression } from './list-filter.js'
 import { similarityExpression, toMatchExpression } from './search-query.js'
-import { visibleTo } from './visibility.js'
 
 /** The parameters that choose rows (and so shape cursors), as opposed to how rows are shown. */
 export const rowShapingParams = ({ q, tag, source, from, to, updatedSince, language, byline, status, sort }: ArticleListQuery) => ({
@@ -41,7 +40,7 @@ export function createArticleListService(db: Db, clock: () => number) {
     return {
       now,
       status: query.status,
-      visible: visibleTo(viewer, now),
+      viewer,
       match: query.q === undefined ? undefined : toMatchExpression(query.q),
       tagGroups: expression.all.map(idsOf),
       excludedTagIds: idsOf(expression.none),
@@ -76,7 +75,7 @@ export function createArticleListService(db: Db, clock: () => number) {
       const now = clock()
       const article = articles.findRow(articleId)!
       const text = similarityExpression(`${article.headline} ${article.summary ?? ''}`)
-      const { byTags, byText } = articles.related(article.id, articles.tagIds(article.id), text, visibleTo(viewer, now), now, limit)
+      const { byTags, byText } = articles.related(article.id, articles.tagIds(article.id), text, viewer, now, limit)
       const score = new Map<string, { tags: number; text: number }>()
       for (const { id, score: s } of byTags) score.set(id, { tags: s, text: Infinity })
       for (const { id, rank } of byText) score.set(id, { tags: score.get(id)?.tags ?? 0, text: rank })

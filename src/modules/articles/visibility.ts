@@ -1,4 +1,4 @@
-import { and, inArray, isNull, lte, or, type SQL } from 'drizzle-orm'
+import { and, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import { articles, type RemoveReason } from '../../db/schema.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 
@@ -14,15 +14,23 @@ import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
  * Published and archived rows always have a publishedAt, so sort_at equals it there and the
  * time test runs on the list index.
  */
-export function visibleTo(viewer: Viewer, now: number): SQL {
+export function visibleTo(viewer: Viewer, now: number, options: { timeIndexed?: boolean } = {}): SQL {
   const notDeleted = isNull(articles.deletedAt)
   if (canSeeUnpublished(viewer)) return notDeleted
   return and(
     notDeleted,
     inArray(articles.status, ['published', 'archived']),
-    lte(articles.sortAt, now),
+    timeReached(now, options.timeIndexed ?? true),
     or(isNull(articles.embargoedUntil), lte(articles.embargoedUntil, now)),
   )!
+}
+
+/**
+ * `sort_at <= now`. SQLite bounds an index range by one upper bound: where a cursor or another
+ * order should bound it instead, the unary plus keeps this test off the index (same rows).
+ */
+export function timeReached(now: number, indexed: boolean): SQL {
+  return indexed ? lte(articles.sortAt, now) : sql`+${articles.sortAt} <= ${now}`
 }
 
 /** The same rule for one row already in hand. */

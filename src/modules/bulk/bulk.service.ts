@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import { and } from 'drizzle-orm'
 import type { Deps } from '../../deps.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
@@ -14,8 +15,16 @@ import type { NdjsonLine } from './ndjson.js'
 
 /** Rows per export page: a few MB of articles in memory at a time, whatever the total. */
 export const EXPORT_PAGE_SIZE = 200
-/** Lines per import transaction: big enough to amortise the commit, small enough not to hold the writer long. */
+/**
+ * Lines per import transaction: at most IMPORT_BATCH_SIZE, and as many as take about
+ * BATCH_TARGET_MS, since a transaction holds the one connection (and the event loop) while it
+ * runs: requests served alongside an import wait at most about that long.
+ */
 export const IMPORT_BATCH_SIZE = 1000
+const BATCH_TARGET_MS = 100
+const FIRST_BATCH_SIZE = 50
+const nextBatchSize = (lines: number, ms: number) =>
+  Math.max(10, Math.min(IMPORT_BATCH_SIZE, Math.floor((lines * BATCH_TARGET_MS) / Math.max(ms, 1))))
 
 const ARTICLE_KEYS = Object.keys(ArticleSchema.shape) as (keyof Article)[]
 
@@ -85,8 +94,8 @@ export function createBulkService(deps: Deps, articles: ArticlesService) {
     },
 
     /**
-     * Upserts the articles of NDJSON lines (see articles.service upsert), IMPORT_BATCH_SIZE lines
-     * per transaction as they arrive. `atomic` and `dryRun` need every line in one transaction,
+     * Upserts the articles of NDJSON lines (see articles.service upsert), a batch of lines per
+     * transaction as they arrive. `atomic` and `dryRun` need every line in one transaction,
      * so they read the whole input first.
      */
     async importLines(lines: AsyncIterable<NdjsonLine>, options: ImportOptions): Promise<ImportOutcome> {
@@ -97,13 +106,17 @@ export function createBulkService(deps: Deps, articles: ArticlesService) {
       }
       const whole = options.atomic || options.dryRun
       let batch: NdjsonLine[] = []
+      let size = FIRST_BATCH_SIZE
       for await (const line of lines) {
         report.summary.lines++
         batch.push(line)
-        if (!whole && batch.length >= IMPORT_BATCH_SIZE) {
+        if (!whole && batch.length >= size) {
+          const started = performance.now()
           run(batch, options, report)
+          size = nextBatchSize(batch.length, performance.now() - started)
           batch = []
           options.onProgress?.(report)
+          await setImmediate() // let requests waiting on the event loop in between batches
         }
       }
       if (batch.length > 0) run(batch, options, report)

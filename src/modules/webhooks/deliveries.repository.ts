@@ -106,7 +106,7 @@ export function createDeliveriesRepository(db: DbOrTx) {
     requeue(webhookId: string, id: string, now: number): DeliveryRow | undefined {
       return db
         .update(webhookDeliveries)
-        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, queuedAt: now, claimedUntil: null, claimToken: null })
+        .set({ status: 'pending', attempts: 0, nextAttemptAt: now, queuedAt: now, deliveredAt: null, claimedUntil: null, claimToken: null })
         .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.id, id)))
         .returning()
         .get()

@@ -178,7 +178,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}) {
       nudged = true
       setImmediate(() => {
         nudged = false
-        round()
+        if (!stopping.signal.aborted) round()
       })
     },
 
