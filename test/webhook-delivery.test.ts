@@ -161,3 +161,20 @@ t.test('an event committed late (older time, newer seq) is still delivered, once
   t.equal(r.received.length, 3)
   t.match(r.received[2]!.json, { type: 'article.updated', data: { articleId: a.id } })
 })
+
+t.test('a webhook deleted while its delivery is in flight: the outcome is dropped quietly', async (t) => {
+  const held: import('node:http').ServerResponse[] = []
+  const r = await receiver(t, (_req, res) => void held.push(res))
+  const errors: unknown[] = []
+  const log = { error: (...args: unknown[]) => errors.push(args), info: () => {} } as never
+  const h = await webhookHarness(t, {}, { log })
+  const hook = await register(h, { url: r.url, events: ALL_EVENTS })
+  await createPublished(h)
+  const sending = h.dispatcher.tick()
+  await r.until(1)
+  t.equal((await h.app.inject({ method: 'DELETE', url: `/v1/webhooks/${hook.id}`, headers: h.auth.admin })).statusCode, 204)
+  held[0]!.writeHead(204).end()
+  t.equal(await sending, 1)
+  t.same(errors, [])
+  t.equal((h.db.$client.prepare('select count(*) as n from webhook_attempts').get() as { n: number }).n, 0)
+})

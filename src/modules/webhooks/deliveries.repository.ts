@@ -40,6 +40,10 @@ export function createDeliveriesRepository(db: DbOrTx) {
         .get()
     },
 
+    exists(id: string): boolean {
+      return db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get() !== undefined
+    },
+
     /** Newest first: by creation time, then event. */
     page(webhookId: string, limit: number, seek: Seek | undefined): DeliveryRow[] {
       const page = keyset([webhookDeliveries.createdAt, webhookDeliveries.eventSeq], seek, 'desc')

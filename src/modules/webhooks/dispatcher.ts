@@ -90,6 +90,8 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}) {
     const ok = outcome.error === null
     db.transaction((tx) => {
       const repo = createDeliveriesRepository(tx)
+      // Deleted with its webhook while it was being sent: nothing left to record.
+      if (!repo.exists(delivery.id)) return
       repo.logAttempt({ deliveryId: delivery.id, attemptedAt: startedAt, durationMs, ...outcome })
       repo.settle(delivery.id, token, {
         status: ok ? 'delivered' : giveUp ? 'failed' : 'pending',
