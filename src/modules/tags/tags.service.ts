@@ -86,8 +86,11 @@ export function createTagsService({ db, clock }: Deps) {
           if (!current) throw notFound(`There is no tag "${idOrSlug}".`)
           checkIfMatch(ifMatch, current.version)
           const now = clock()
-          for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) articleSaved(tx, row, actor, now)
-          repo.delete(current.id) // article_tags rows go with it (ON DELETE CASCADE)
+          // Bump the articles first (finding them through the tag), then record them as they are
+          // without it: the article_tags rows go with the tag (ON DELETE CASCADE).
+          const touched = createArticlesRepository(tx).touchWhereTag(current.id, now)
+          repo.delete(current.id)
+          for (const row of touched) articleSaved(tx, row, actor, now)
         },
         { behavior: 'immediate' },
       )
