@@ -117,7 +117,7 @@ t.test('the 429 is a problem with Retry-After no earlier than the end of the win
   const over = await h.app.inject({ method: 'PATCH', url: `/v1/articles/${article.id}`, headers: h.auth.write, payload: { headline: 'x' } })
   tooMany(t, over, 45)
   limits(t, over, { q: 1, r: 0, t: 45 })
-  t.match(over.json().detail, /1 requests of this 60-second window; retry in 45 seconds/)
+  t.match(over.json().detail, /all 1 request of this 60-second window; retry in 45 seconds/)
   const stored = await get(h, `/v1/articles/${article.id}`, h.auth.read)
   t.not(stored.json().headline, 'x', 'the refused PATCH changed nothing')
 })

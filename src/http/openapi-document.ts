@@ -18,6 +18,11 @@ function fixOperation(method: string, operation: Json) {
   const body = operation.requestBody?.content?.['application/json']
   if (method === 'patch' && body) operation.requestBody.content[MERGE_PATCH_MEDIA_TYPE] = body
   if (method === 'post' && !NOT_IDEMPOTENT.has(operation.operationId)) acceptIdempotencyKey(operation)
+  // Every operation can be rate limited (src/http/rate-limit.ts); routes do not each declare it.
+  operation.responses['429'] ??= {
+    description: 'Too Many Requests: wait Retry-After seconds (RateLimit headers tell the budget)',
+    content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+  }
   const ok = operation.responses?.['200']?.content
   if (NINJS_OPERATIONS.has(operation.operationId) && ok) ok[NINJS_MEDIA_TYPE] = { schema: { $ref: '#/components/schemas/Ninjs' } }
 }

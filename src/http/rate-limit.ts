@@ -25,12 +25,15 @@ export type RateLimitOptions = {
   clock: () => number
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
 const rateLimited = (usage: Usage, windowSeconds: number) =>
   new HttpProblem(
     429,
     'rate-limited',
     'Too many requests',
-    `You have used all ${usage.max} requests of this ${windowSeconds}-second window; retry in ${usage.resetSeconds} seconds.`,
+    `You have used all ${plural(usage.max, 'request')} of this ${windowSeconds}-second window; ` +
+      `retry in ${plural(usage.resetSeconds, 'second')}.`,
     {},
     { 'retry-after': String(usage.resetSeconds) },
   )
