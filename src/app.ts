@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { serializerCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './db/client.js'
@@ -13,6 +13,7 @@ import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
 import { handleClientError, handleError, MAX_PARAM_LENGTH, problemDetails } from './http/problem-details.js'
 import { rateLimit } from './http/rate-limit.js'
+import { serializerCompiler } from './http/serializer.js'
 import { validatorCompiler } from './http/validation.js'
 import { articlesModule } from './modules/articles/index.js'
 import { bulkModule } from './modules/bulk/index.js'
@@ -56,6 +57,7 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)
+  // 2xx bodies through fast-json-stringify compiled from the zod schemas (see serializer.ts).
   app.setSerializerCompiler(serializerCompiler)
   // PATCH bodies are JSON merge patches (RFC 7396); plain application/json works too.
   app.addContentTypeParser(

@@ -1,5 +1,6 @@
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { createArticle, createPublished, createSources, createTags, seedArticleParts } from './factories.js'
 import { build, type Harness } from './helper.js'
@@ -91,12 +92,16 @@ t.test('anonymous readers and read keys get what the public list shows; write ke
   t.same((await slugs({})).sort(), ['embargoed', 'published', 'scheduled'], 'time alone brings in the scheduled and the embargoed')
 })
 
-t.test('caching and errors: anonymous exports are public, keyed ones private; a bad format is a 400', async (t) => {
+t.test('caching, compression and errors: anonymous exports are public, keyed ones private; a bad format is a 400', async (t) => {
   const h = await build(t)
-  await createPublished(h)
+  await createPublished(h, { body: 'Words, words, words. '.repeat(200) })
   const anonymous = await exportOf(h)
   t.match(anonymous.headers['cache-control'], /^public/)
   t.match(anonymous.headers.vary, /Authorization/)
+  const gzipped = await exportOf(h, { 'accept-encoding': 'gzip' })
+  t.equal(gzipped.headers['content-encoding'], 'gzip')
+  t.ok(gzipped.rawPayload.length < anonymous.rawPayload.length / 5, 'NDJSON compresses like JSON')
+  t.equal(gunzipSync(gzipped.rawPayload).toString('utf8'), anonymous.body)
   t.equal((await exportOf(h, h.auth.write)).headers['cache-control'], 'private, no-store')
 
   const bad = await exportOf(h, {}, '?format=xml')

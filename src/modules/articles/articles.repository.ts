@@ -7,6 +7,7 @@ import { iso, isoOrNull } from '../../http/schemas.js'
 import type { Article, ArticleSummary } from './articles.schemas.js'
 import { readingTimeMinutes } from './body.js'
 import { createArticleQueries, type ListFilter, type ListOptions } from './article-queries.js'
+import { inJsonArray, once } from './prepared.js'
 import { stateOf } from './lifecycle.js'
 import { createRevisionsRepository } from './revisions.repository.js'
 import { renderHighlight } from './search-query.js'
@@ -52,25 +53,36 @@ function toSummary(row: SummaryRow, source: Article['source'], tagRefs: TagRef[]
 
 export function createArticlesRepository(db: DbOrTx) {
   const queries = createArticleQueries(db)
+  const revisions = createRevisionsRepository(db)
+  // The reads every article and list response makes, prepared on first use (prepared.ts).
+  const prepared = {
+    rowByIdOrSlug: once(() =>
+      db
+        .select()
+        .from(articles)
+        .where(or(eq(articles.id, sql.placeholder('key')), eq(articles.slug, sql.placeholder('key'))))
+        .prepare(),
+    ),
+    tagsOf: once(() =>
+      db
+        .select({ articleId: articleTags.articleId, id: tags.id, slug: tags.slug, name: tags.name, kind: tags.kind })
+        .from(articleTags)
+        .innerJoin(tags, eq(tags.id, articleTags.tagId))
+        .where(inJsonArray(articleTags.articleId, 'ids'))
+        .orderBy(asc(articleTags.articleId), asc(articleTags.position))
+        .prepare(),
+    ),
+    sourcesOf: once(() =>
+      db.select({ id: sources.id, slug: sources.slug, name: sources.name }).from(sources).where(inJsonArray(sources.id, 'ids')).prepare(),
+    ),
+  }
 
   /** Tags and sources for a set of rows: one query each, however many rows. */
   function embed<R extends SummaryRow>(rows: R[], now: number): ArticleSummary[] {
     const ids = rows.map((r) => r.id)
     const sourceIds = [...new Set(rows.flatMap((r) => (r.sourceId === null ? [] : [r.sourceId])))]
-    const tagRows =
-      ids.length === 0
-        ? []
-        : db
-            .select({ articleId: articleTags.articleId, id: tags.id, slug: tags.slug, name: tags.name, kind: tags.kind })
-            .from(articleTags)
-            .innerJoin(tags, eq(tags.id, articleTags.tagId))
-            .where(inArray(articleTags.articleId, ids))
-            .orderBy(asc(articleTags.articleId), asc(articleTags.position))
-            .all()
-    const sourceRows =
-      sourceIds.length === 0
-        ? []
-        : db.select({ id: sources.id, slug: sources.slug, name: sources.name }).from(sources).where(inArray(sources.id, sourceIds)).all()
+    const tagRows = ids.length === 0 ? [] : prepared.tagsOf().all({ ids: JSON.stringify(ids) })
+    const sourceRows = sourceIds.length === 0 ? [] : prepared.sourcesOf().all({ ids: JSON.stringify(sourceIds) })
     const tagsByArticle = new Map<string, TagRef[]>()
     for (const { articleId, ...tag } of tagRows) {
       const list = tagsByArticle.get(articleId) ?? []
@@ -86,6 +98,7 @@ export function createArticlesRepository(db: DbOrTx) {
   return {
     /** The stored row by id or slug, if `visible` (from visibleTo) allows it. */
     findRow(idOrSlug: string, visible?: SQL): ArticleRow | undefined {
+      if (visible === undefined) return prepared.rowByIdOrSlug().get({ key: idOrSlug })
       return db
         .select()
         .from(articles)
@@ -100,7 +113,7 @@ export function createArticlesRepository(db: DbOrTx) {
 
     /** Full articles for stored rows, with one query each for tags, sources and corrections. */
     toArticles(rows: ArticleRow[], now: number): Article[] {
-      const corrections = createRevisionsRepository(db).correctionsOf(rows.map((r) => r.id))
+      const corrections = revisions.correctionsOf(rows.map((r) => r.id))
       return embed(rows, now).map((summary, i) => {
         const row = rows[i]!
         return { ...summary, body: row.body, bodyHtml: row.bodyHtml, bodyText: row.bodyText, corrections: corrections.get(row.id) ?? [] }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { actorOf, canSeeUnpublished, requireScope } from '../../http/auth.js'
-import { setItemValidators } from '../../http/conditional.js'
+import { itemNotModified, setItemValidators } from '../../http/conditional.js'
 import { listPage } from '../../http/pagination.js'
 import { IdOrSlugParamsSchema, problems } from '../../http/schemas.js'
 import { appendVary } from '../../http/vary.js'
@@ -73,13 +73,13 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; l
       },
     },
     async (request, reply) => {
-      const article = service.get(request.params.idOrSlug, request.viewer)
+      const found = service.find(request.params.idOrSlug, request.viewer)
       appendVary(reply, 'Accept')
-      if (!prefersNinjs(request.headers.accept)) {
-        setItemValidators(reply, article)
-        return article
-      }
-      setItemValidators(reply, article, 'ninjs')
+      const ninjs = prefersNinjs(request.headers.accept)
+      // A current copy is answered from the version alone: no body is built (conditional.ts).
+      if (itemNotModified(request, reply, found.row, ninjs ? 'ninjs' : undefined)) return reply.send('' as never)
+      const article = found.toArticle()
+      if (!ninjs) return article
       const publiclyVisible = !canSeeUnpublished(request.viewer) || readableAnonymously(() => service.get(article.id, null))
       const document = toNinjs(article, { baseUrl: requestBaseUrl(request.protocol, request.host), publiclyVisible })
       // A string with a JSON content type goes out as it is, past the zod serializer.

@@ -167,6 +167,14 @@ export function createArticlesService({ db, clock, config }: Deps) {
      * article answers anonymous readers 410 with its reason; anything else unseen is a 404.
      */
     get(idOrSlug: string, viewer: Viewer): Article {
+      return this.find(idOrSlug, viewer).toArticle()
+    },
+
+    /**
+     * get() in two steps: the stored row once every check has passed (its version is enough for
+     * validators and a 304), and the article, built only when asked for.
+     */
+    find(idOrSlug: string, viewer: Viewer): { row: ArticleRow; toArticle: () => Article } {
       const now = clock()
       const row = repo.findRow(idOrSlug)
       if (!row) throw notFoundProblem(idOrSlug)
@@ -185,7 +193,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
         })
       }
       if (!isVisible(row, viewer, now)) throw notFoundProblem(idOrSlug)
-      return repo.toArticle(row, now)
+      return { row, toArticle: () => repo.toArticle(row, now) }
     },
 
     create(input: ArticleCreate, actor: Actor): Article {

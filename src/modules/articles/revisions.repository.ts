@@ -1,10 +1,11 @@
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { keyset } from '../../db/keyset.js'
 import { articleCorrections, articleRevisions } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import { iso } from '../../http/schemas.js'
 import type { Article } from './articles.schemas.js'
+import { inJsonArray, once } from './prepared.js'
 
 export type Revision = { version: number; createdAt: string; actor: string; article: Article }
 
@@ -17,6 +18,10 @@ const toRevision = (row: typeof articleRevisions.$inferSelect): Revision => ({
 
 /** Revisions (full snapshots per version) and public corrections of articles. */
 export function createRevisionsRepository(db: DbOrTx) {
+  // Every article response reads its corrections: prepared on first use (prepared.ts).
+  const correctionsOf = once(() =>
+    db.select().from(articleCorrections).where(inJsonArray(articleCorrections.articleId, 'ids')).orderBy(asc(articleCorrections.id)).prepare(),
+  )
   return {
     insert(articleId: string, actor: string, article: Article, at: number) {
       db.insert(articleRevisions).values({ articleId, version: article.version, createdAt: at, actor, snapshot: article }).run()
@@ -48,12 +53,7 @@ export function createRevisionsRepository(db: DbOrTx) {
     correctionsOf(articleIds: string[]): Map<string, { at: string; text: string }[]> {
       const byArticle = new Map<string, { at: string; text: string }[]>()
       if (articleIds.length === 0) return byArticle
-      const rows = db
-        .select()
-        .from(articleCorrections)
-        .where(inArray(articleCorrections.articleId, articleIds))
-        .orderBy(asc(articleCorrections.id))
-        .all()
+      const rows = correctionsOf().all({ ids: JSON.stringify(articleIds) })
       for (const row of rows) {
         const list = byArticle.get(row.articleId) ?? []
         list.push({ at: iso(row.at), text: row.text })

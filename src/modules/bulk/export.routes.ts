@@ -11,6 +11,8 @@ export const exportRoutes: FastifyPluginAsyncZod<{ bulk: BulkService }> = async 
     {
       // A HEAD would read every article only to throw the lines away.
       exposeHeadRoute: false,
+      // NDJSON is JSON: compressed like it (br or gzip, streamed, constant memory) when asked for.
+      compress: { customTypes: /^application\/x-ndjson(?:;|$)/, encodings: ['br', 'gzip'] },
       schema: {
         operationId: 'exportArticles',
         summary: 'Export articles as NDJSON',

@@ -61,13 +61,13 @@ function describe(report: ImportOutcome, options: ImportQuery, file: string, ms:
   return `${options.dryRun ? 'Dry run, nothing written: ' : 'Imported '}${file}, ${counts} (${speed}).`
 }
 
-/** Why each failed line failed, one line each, with the fields at fault. */
+/** Why each failed line failed, one line each: the fields at fault (pointers into the line), else the detail. */
 function failures(results: ImportReport['results']): string[] {
   return results.flatMap(({ line, status, problem }) => {
     if (status !== 'failed' || !problem) return []
-    const errors = problem.errors as { pointer: string; message: string }[] | undefined
-    const fields = errors?.length ? ` [${errors.map((e) => `${e.pointer || '(line)'} ${e.message}`).join('; ')}]` : ''
-    return [`line ${line}: ${problem.status} ${problem.detail}${fields}`]
+    const errors = problem.errors ?? []
+    const why = errors.length > 0 ? errors.map((e) => `${e.pointer ? `${e.pointer} ` : ''}${e.message}`).join('; ') : problem.detail
+    return [`line ${line}: ${problem.status} ${why}`]
   })
 }
 

@@ -1,14 +1,30 @@
-import { Readable } from 'node:stream'
+import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import { actorOf, requireScope } from '../../http/auth.js'
 import { HttpProblem } from '../../http/errors.js'
 import { problems } from '../../http/schemas.js'
 import { ImportBodySchema, ImportQuerySchema, ImportReportSchema, type ImportReport } from './bulk.schemas.js'
 import type { BulkService } from './bulk.service.js'
-import { bodyTooLarge, NDJSON_MEDIA_TYPE, readLines } from './ndjson.js'
+import { NDJSON_MEDIA_TYPE, readLines } from './ndjson.js'
 
 /** The most an import request may carry; bigger files go through `npm run cli -- import FILE`. */
 export const IMPORT_BODY_LIMIT = 256 * 1024 * 1024
+
+/**
+ * An NDJSON body, received whole before the import starts: a body read as slowly as articles
+ * are written would outlast the server's request timeout. It serialises to its hash, which is
+ * what the Idempotency-Key fingerprint needs to tell two bodies apart.
+ */
+class NdjsonBody {
+  constructor(readonly bytes: Buffer) {}
+  toJSON() {
+    return { sha256: createHash('sha256').update(this.bytes).digest('base64url') }
+  }
+  /** The bytes in slices, so that no line splitting ever holds more than a slice and a line as text. */
+  *chunks() {
+    for (let start = 0; start < this.bytes.length; start += 64 * 1024) yield this.bytes.subarray(start, start + 64 * 1024)
+  }
+}
 
 const notNdjson = () =>
   new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', `Send the articles as NDJSON, with Content-Type: ${NDJSON_MEDIA_TYPE}.`)
@@ -25,16 +41,15 @@ function atomicFailure({ summary, results }: ImportReport): HttpProblem {
 }
 
 export const importRoutes: FastifyPluginAsyncZod<{ bulk: BulkService }> = async (app, { bulk }) => {
-  // The body reaches the handler as a stream: lines are imported as they arrive.
-  app.addContentTypeParser(NDJSON_MEDIA_TYPE, (_request, payload, done) => done(null, payload))
+  app.addContentTypeParser(NDJSON_MEDIA_TYPE, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) =>
+    done(null, new NdjsonBody(body as Buffer)),
+  )
 
   app.post(
     '/import',
     {
       onRequest: requireScope('write'),
       bodyLimit: IMPORT_BODY_LIMIT,
-      // Importing is idempotent by itself: the same file again changes nothing. And the body is a stream.
-      config: { idempotency: false },
       schema: {
         operationId: 'importArticles',
         summary: 'Import articles from NDJSON',
@@ -49,9 +64,8 @@ export const importRoutes: FastifyPluginAsyncZod<{ bulk: BulkService }> = async 
       },
     },
     async (request) => {
-      if (!(request.body instanceof Readable)) throw notNdjson()
-      if (Number(request.headers['content-length']) > IMPORT_BODY_LIMIT) throw bodyTooLarge(IMPORT_BODY_LIMIT)
-      const { rolledBack, ...report } = await bulk.importLines(readLines(request.body, IMPORT_BODY_LIMIT), {
+      if (!(request.body instanceof NdjsonBody)) throw notNdjson()
+      const { rolledBack, ...report } = await bulk.importLines(readLines(request.body.chunks()), {
         ...request.query,
         actor: actorOf(request),
       })

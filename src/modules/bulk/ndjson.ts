@@ -1,24 +1,18 @@
 import { StringDecoder } from 'node:string_decoder'
-import { HttpProblem } from '../../http/errors.js'
 
 /** One line of an NDJSON input: its number in the input (from 1) and its text. */
 export type NdjsonLine = { line: number; text: string }
 
 export const NDJSON_MEDIA_TYPE = 'application/x-ndjson'
 
-export const bodyTooLarge = (limit: number) =>
-  new HttpProblem(413, 'body-too-large', 'The body is too large', `An import body may be at most ${limit} bytes; import larger files with the CLI.`)
-
 /**
  * The lines of a byte stream (a request body, a file), as they arrive: constant memory however
  * long the input, one line at a time. Line numbers count every line (\n or \r\n), so they match
  * an editor's; blank lines are skipped, and a UTF-8 byte order mark at the start is dropped.
- * More than `limit` bytes is a 413 problem.
  */
-export async function* readLines(input: AsyncIterable<Buffer | string>, limit = Number.POSITIVE_INFINITY): AsyncGenerator<NdjsonLine> {
+export async function* readLines(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): AsyncGenerator<NdjsonLine> {
   const decoder = new StringDecoder('utf8')
   let pending = ''
-  let bytes = 0
   let number = 0
   const take = (text: string): NdjsonLine | undefined => {
     number++
@@ -26,8 +20,6 @@ export async function* readLines(input: AsyncIterable<Buffer | string>, limit = 
     return clean.trim() === '' ? undefined : { line: number, text: clean }
   }
   for await (const chunk of input) {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
-    if (bytes > limit) throw bodyTooLarge(limit)
     pending += typeof chunk === 'string' ? chunk : decoder.write(chunk)
     let start = 0
     for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {

@@ -1,0 +1,155 @@
+// The results as markdown: the header (machine, Node, data size, workers), one table per
+// WORKERS setting, the comparison of the settings, import speed, and the issue's targets.
+import type { Measurement } from './drive.js'
+import type { ImportResult } from './load.js'
+
+export type RunResult = {
+  workers: number
+  baseline: Measurement[]
+  scenarios: Measurement[]
+  /** The server's peak resident memory (VmHWM, largest process) over the whole run. */
+  peakRssBytes: number
+}
+
+export type Report = {
+  startedAt: string
+  machine: { model: string; cores: number; memoryGb: number }
+  node: string
+  articles: number
+  /** The checkout whose server was measured, when not this one. */
+  serverRoot?: string | undefined
+  seconds: number
+  connections: number
+  runs: RunResult[]
+  imports: { label: string; result: ImportResult }[]
+}
+
+const MB = 1024 * 1024
+const n0 = (n: number) => Math.round(n).toLocaleString('en-US')
+const n2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
+const ms = (n: number) => (n < 10 ? n.toFixed(1) : n0(n))
+
+/** The baseline's req/s: the mean of its runs (one before the scenarios, one after). */
+export const baselineRate = (run: RunResult) =>
+  run.baseline.reduce((sum, m) => sum + m.requestsPerSecond, 0) / Math.max(1, run.baseline.length)
+
+const statusText = (m: Measurement) =>
+  Object.entries(m.statuses)
+    .map(([code, count]) => `${code}: ${n0(count)}`)
+    .join(', ') + (m.errors > 0 ? `, errors: ${m.errors}` : '')
+
+function runTable(run: RunResult): string[] {
+  const base = baselineRate(run)
+  const lines = [
+    `| scenario | req/s | × baseline | p50 ms | p99 ms | server CPU ms/req | server cores | client cores | server RSS MB | responses |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|`,
+  ]
+  for (const m of run.baseline) {
+    lines.push(`| *baseline: bare Fastify, same bytes* | ${n0(m.requestsPerSecond)} | 1.00 | ${ms(m.p50)} | ${ms(m.p99)} | ${n2(m.cpuMsPerRequest)} | ${n2(m.cpuCores)} | ${n2(m.clientCores)} | ${n0(m.peakRssBytes / MB)} | ${statusText(m)} |`)
+  }
+  for (const m of run.scenarios) {
+    const flag = m.unexpected > 0 || m.errors > 0 ? ' ⚠' : ''
+    lines.push(
+      `| ${m.name}${flag} | ${n0(m.requestsPerSecond)} | ${n2(m.requestsPerSecond / base)} | ${ms(m.p50)} | ${ms(m.p99)} | ${n2(m.cpuMsPerRequest)} | ${n2(m.cpuCores)} | ${n2(m.clientCores)} | ${n0(m.peakRssBytes / MB)} | ${statusText(m)} |`,
+    )
+  }
+  lines.push('', `Server peak RSS over the run (VmHWM, largest process): ${n0(run.peakRssBytes / MB)} MB.`)
+  return lines
+}
+
+function comparison(runs: RunResult[]): string[] {
+  if (runs.length < 2) return []
+  const header = runs.map((r) => `WORKERS=${r.workers} req/s | CPU ms/req`).join(' | ')
+  const lines = ['## WORKERS compared', '', `| scenario | ${header} |`, `|---|${runs.map(() => '---:|---:|').join('')}`]
+  for (const [i, m] of runs[0]!.scenarios.entries()) {
+    const cells = runs.map((r) => `${n0(r.scenarios[i]!.requestsPerSecond)} | ${n2(r.scenarios[i]!.cpuMsPerRequest)}`).join(' | ')
+    lines.push(`| ${m.name} | ${cells} |`)
+  }
+  lines.push(
+    '',
+    'On a 2-core machine the load generator takes one core, so more workers cannot show much more throughput; CPU per request shows what each request costs the server whatever the number of workers.',
+  )
+  return lines
+}
+
+type Target = { what: string; target: string; measured: string; met: boolean }
+
+/** The issue's targets that this run can judge (they are set for 100,000 articles and WORKERS=1). */
+function targets(report: Report): Target[] {
+  const run = report.runs.find((r) => r.workers === 1)
+  if (!run) return []
+  const base = baselineRate(run)
+  const by = (prefix: string) => run.scenarios.find((m) => m.name.startsWith(prefix))
+  const ratio = (prefix: string, min: number): Target | undefined => {
+    const m = by(prefix)
+    if (!m) return undefined
+    const r = m.requestsPerSecond / base
+    return { what: m.name, target: `≥ ${min} × baseline`, measured: `${n2(r)} ×`, met: r >= min }
+  }
+  const p99 = (prefix: string, max: number): Target | undefined => {
+    const m = by(prefix)
+    return m && { what: `${m.name} p99`, target: `< ${max} ms`, measured: `${ms(m.p99)} ms`, met: m.p99 < max }
+  }
+  const first = by('list newest')
+  const deep = by('deep page')
+  const result: (Target | undefined)[] = [
+    ratio('get by slug', 0.5),
+    ratio('get by id', 0.5),
+    ratio('304', 0.7),
+    ratio('list newest', 0.3),
+    ratio('list by tag', 0.2),
+    ratio('list by tag and source', 0.2),
+    ratio('deep page', 0.2),
+    first && deep
+      ? {
+          what: 'deep page vs first page',
+          target: 'within 20%',
+          measured: `${n2(deep.requestsPerSecond / first.requestsPerSecond)} ×`,
+          met: deep.requestsPerSecond >= 0.8 * first.requestsPerSecond,
+        }
+      : undefined,
+    p99('search a word', 25),
+    p99('search a phrase', 25),
+    p99('facets', 50),
+    ...report.imports.map((i) => ({
+      what: `import ${i.label}`,
+      target: '≥ 20,000 articles/s',
+      measured: `${n0(i.result.rate)} /s`,
+      met: i.result.rate >= 20_000,
+    })),
+    {
+      what: 'server RSS while serving',
+      target: report.articles >= 1_000_000 ? '< 300 MB' : '< 200 MB',
+      measured: `${n0(run.peakRssBytes / MB)} MB`,
+      met: run.peakRssBytes < (report.articles >= 1_000_000 ? 300 : 200) * MB,
+    },
+  ]
+  return result.filter((t): t is Target => t !== undefined)
+}
+
+export function toMarkdown(report: Report, growth: string[] = []): string {
+  const { machine } = report
+  const lines = [
+    `# Newsdesk benchmark, ${report.startedAt}`,
+    '',
+    `- machine: ${machine.cores} cores, ${machine.model}, ${machine.memoryGb} GB; load generator (autocannon) on the same machine`,
+    `- Node ${report.node}; ${n0(report.articles)} articles; ${report.connections} connections, ${report.seconds} s per scenario after a warm-up`,
+    `- WORKERS: ${report.runs.map((r) => r.workers).join(', ')}${report.serverRoot ? `; server from ${report.serverRoot}` : ''}`,
+    '',
+  ]
+  for (const run of report.runs) lines.push(`## WORKERS=${run.workers}`, '', ...runTable(run), '')
+  lines.push(...comparison(report.runs), '')
+  if (report.imports.length > 0) {
+    lines.push('## Import (bulk import service, batches)', '', '| import | articles | seconds | articles/s |', '|---|---:|---:|---:|')
+    for (const { label, result } of report.imports) lines.push(`| ${label} | ${n0(result.articles)} | ${result.seconds.toFixed(1)} | ${n0(result.rate)} |`)
+    lines.push('')
+  }
+  const judged = targets(report)
+  if (judged.length > 0) {
+    lines.push(`## Targets (the issue sets them for 100,000 articles, WORKERS=1; this run: ${n0(report.articles)})`, '', '| target | wanted | measured | met |', '|---|---|---:|---|')
+    for (const t of judged) lines.push(`| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`)
+    lines.push('')
+  }
+  if (growth.length > 0) lines.push(...growth, '')
+  return lines.join('\n')
+}
