@@ -89,7 +89,10 @@ export const articles = sqliteTable(
   (t) => [
     uniqueIndex('articles_id_unique').on(t.id),
     uniqueIndex('articles_slug_unique').on(t.slug),
-    index('articles_status_sort_idx').on(t.status, t.sortAt, t.id),
+    // Lists walk this index in order. It carries every column the visibility rule and the
+    // source filter test, so rows that do not qualify are skipped without reading the table
+    // (an article row holds its body, several KB, before these columns).
+    index('articles_list_idx').on(t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil, t.sourceId),
     index('articles_status_updated_idx').on(t.status, t.updatedAt, t.id),
     index('articles_source_idx').on(t.sourceId),
     index('articles_deleted_idx').on(t.deletedAt),
