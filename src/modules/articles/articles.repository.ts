@@ -75,6 +75,8 @@ export function createArticlesRepository(db: DbOrTx) {
     sourcesOf: once(() =>
       db.select({ id: sources.id, slug: sources.slug, name: sources.name }).from(sources).where(inJsonArray(sources.id, 'ids')).prepare(),
     ),
+    // Twice per imported line (the upsert's match, create's uniqueness check).
+    rowByExternalId: once(() => db.select().from(articles).where(eq(articles.externalId, sql.placeholder('externalId'))).prepare()),
   }
 
   /** Tags and sources for a set of rows: one query each, however many rows. */
@@ -175,7 +177,7 @@ export function createArticlesRepository(db: DbOrTx) {
 
     /** The stored row with this externalId (in the trash or not). */
     findByExternalId(externalId: string): ArticleRow | undefined {
-      return db.select().from(articles).where(eq(articles.externalId, externalId)).get()
+      return prepared.rowByExternalId().get({ externalId })
     },
 
     /** Rows in stored order (doc_id) after `afterDocId`, at most `limit`, that `where` allows: the export's pages. */

@@ -89,6 +89,7 @@ function transitionColumns(row: ArticleRow, transition: Transition, now: number,
 
 export function createArticlesService({ db, clock, config }: Deps) {
   const { trashRetentionDays } = config
+  // Long-lived, so its prepared statements are reused; one connection, so inside a transaction it sees that transaction's writes.
   const repo = createArticlesRepository(db)
   const notFoundProblem = (idOrSlug: string) => notFound(`There is no article "${idOrSlug}".`)
 
@@ -202,7 +203,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
           const articles = createArticlesRepository(tx)
           const { sourceId = null, tagIds = [] } = resolveReferences(tx, input)
           if (input.slug !== undefined && articles.slugTaken(input.slug)) throw slugTaken(input.slug)
-          if (input.externalId != null && articles.findByExternalId(input.externalId)) throw externalIdTaken(input.externalId)
+          if (input.externalId != null && repo.findByExternalId(input.externalId)) throw externalIdTaken(input.externalId)
           const id = newId('art')
           const now = clock()
           const status = input.status ?? 'draft'
@@ -238,7 +239,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
         const changes = diff(current, patch, tx, now)
         const articles = createArticlesRepository(tx)
         if (changes.slug !== undefined && articles.slugTaken(changes.slug)) throw slugTaken(changes.slug)
-        if (changes.externalId != null && articles.findByExternalId(changes.externalId)) throw externalIdTaken(changes.externalId)
+        if (changes.externalId != null && repo.findByExternalId(changes.externalId)) throw externalIdTaken(changes.externalId)
         if (Object.keys(changes).length === 0) return articles.toArticle(current, now)
         return commit(tx, current, changes, actor, now)
       })
@@ -323,7 +324,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
             ])
           }
           const articles = createArticlesRepository(tx)
-          const byExternalId = fields.externalId == null ? undefined : articles.findByExternalId(fields.externalId)
+          const byExternalId = fields.externalId == null ? undefined : repo.findByExternalId(fields.externalId)
           const bySlug = byExternalId || fields.slug === undefined ? undefined : articles.findRow(fields.slug)
           const current = byExternalId ?? (bySlug && (fields.externalId == null || bySlug.externalId === null) ? bySlug : undefined)
           if (!current) {
