@@ -5,16 +5,30 @@ import { articleCorrections, articleRevisions } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import { iso } from '../../http/schemas.js'
 import type { Article } from './articles.schemas.js'
+import { renderBody } from './body.js'
 import { inJsonArray, once } from './prepared.js'
 
 export type Revision = { version: number; createdAt: string; actor: string; article: Article }
 
-const toRevision = (row: typeof articleRevisions.$inferSelect): Revision => ({
-  version: row.version,
-  createdAt: iso(row.createdAt),
-  actor: row.actor,
-  article: row.snapshot as Article,
-})
+/** A stored snapshot leaves out the derived bodyHtml and bodyText (twice the body's size). */
+type Snapshot = Omit<Article, 'bodyHtml' | 'bodyText'>
+
+function toSnapshot(article: Article): Snapshot {
+  const { bodyHtml: _h, bodyText: _t, ...snapshot } = article
+  return snapshot
+}
+
+/** The article as it was: derived fields rendered again from the verbatim body. */
+function toRevision(row: typeof articleRevisions.$inferSelect): Revision {
+  const snapshot = row.snapshot as Snapshot
+  const { html, text } = renderBody(snapshot.body, snapshot.bodyFormat)
+  return {
+    version: row.version,
+    createdAt: iso(row.createdAt),
+    actor: row.actor,
+    article: { ...snapshot, bodyHtml: html, bodyText: text },
+  }
+}
 
 /** Revisions (full snapshots per version) and public corrections of articles. */
 export function createRevisionsRepository(db: DbOrTx) {
@@ -24,7 +38,9 @@ export function createRevisionsRepository(db: DbOrTx) {
   )
   return {
     insert(articleId: string, actor: string, article: Article, at: number) {
-      db.insert(articleRevisions).values({ articleId, version: article.version, createdAt: at, actor, snapshot: article }).run()
+      db.insert(articleRevisions)
+        .values({ articleId, version: article.version, createdAt: at, actor, snapshot: toSnapshot(article) })
+        .run()
     },
     get(articleId: string, version: number): Revision | undefined {
       const row = db
