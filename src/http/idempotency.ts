@@ -4,12 +4,13 @@ import fp from 'fastify-plugin'
 import type { Db } from '../db/client.js'
 import { idempotencyKeyInFlight, idempotencyKeyReused, invalidIdempotencyKey } from './errors.js'
 import { createIdempotencyRepository } from './idempotency.repository.js'
+import { DAY_MS } from '../time.js'
 
 // IETF draft "The Idempotency-Key HTTP Header Field": a POST sent again with the same key gets
 // the first answer back instead of doing the work twice.
 
 /** How long a stored response is replayed; an older record is ignored and replaced. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000
+export const IDEMPOTENCY_TTL_MS = DAY_MS
 
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/
 /** The response headers a replay repeats, besides the status and the body. */

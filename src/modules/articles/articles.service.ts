@@ -17,6 +17,8 @@ import { resolveReferences } from './references.js'
 import { createRevisionsRepository } from './revisions.repository.js'
 import { isVisible } from './visibility.js'
 import { countWords } from './word-count.js'
+import { DAY_MS } from '../../time.js'
+import { iso } from '../../http/schemas.js'
 
 type Image = { url?: string | null; caption?: string | null; credit?: string | null }
 type Changes = Partial<ArticleRow> & { tagIds?: string[] }
@@ -36,7 +38,6 @@ const externalIdTaken = (externalId: string) =>
   })
 
 const parseTime = (value: string | null | undefined) => (value == null ? null : Date.parse(value))
-const DAY = 24 * 60 * 60 * 1000
 
 /** The image columns for an image object; an image with nothing in it is no image. */
 function imageColumns(image: Image | null | undefined) {
@@ -184,12 +185,12 @@ export function createArticlesService({ db, clock, config }: Deps) {
           canSeeUnpublished(viewer)
             ? `The article "${idOrSlug}" is in the trash; restore it with POST /v1/articles/${row.id}/restore.`
             : `The article "${idOrSlug}" has been deleted.`,
-          { deletedAt: new Date(row.deletedAt).toISOString() },
+          { deletedAt: iso(row.deletedAt) },
         )
       }
       if (row.status === 'withdrawn' && !canSeeUnpublished(viewer)) {
         throw gone(`The article "${idOrSlug}" was withdrawn: ${row.withdrawalReason ?? ''}`, {
-          withdrawnAt: new Date(row.withdrawnAt ?? row.updatedAt).toISOString(),
+          withdrawnAt: iso(row.withdrawnAt ?? row.updatedAt),
           reason: row.withdrawalReason,
         })
       }
@@ -278,12 +279,12 @@ export function createArticlesService({ db, clock, config }: Deps) {
 
     listTrash(limit: number, seek: Seek | undefined) {
       const now = clock()
-      return repo.trash(limit, seek, now - trashRetentionDays * DAY, now)
+      return repo.trash(limit, seek, now - trashRetentionDays * DAY_MS, now)
     },
 
     /** Removes for good what has been in the trash longer than the retention period. */
     purge(dryRun: boolean) {
-      return db.transaction((tx) => createArticlesRepository(tx).purge(clock() - trashRetentionDays * DAY, dryRun), {
+      return db.transaction((tx) => createArticlesRepository(tx).purge(clock() - trashRetentionDays * DAY_MS, dryRun), {
         behavior: 'immediate',
       })
     },
@@ -297,7 +298,7 @@ export function createArticlesService({ db, clock, config }: Deps) {
           if (current.deletedAt === null) throw notFound(`The article "${idOrSlug}" is not in the trash.`)
           checkIfMatch(ifMatch, current.version)
           const now = clock()
-          if (current.deletedAt < now - trashRetentionDays * DAY) {
+          if (current.deletedAt < now - trashRetentionDays * DAY_MS) {
             throw gone(`The article "${idOrSlug}" was deleted more than ${trashRetentionDays} days ago and can no longer be restored.`)
           }
           return commit(tx, current, { deletedAt: null }, actor, now)

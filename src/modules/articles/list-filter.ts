@@ -1,5 +1,6 @@
 import { badRequest } from '../../http/errors.js'
 import type { ArticleListQuery } from './articles.schemas.js'
+import { DAY_MS } from '../../time.js'
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 
@@ -31,13 +32,12 @@ export function parseSlugList(raw: string, pointer: string): string[] {
   return slugs
 }
 
-const DAY = 24 * 60 * 60 * 1000
 const isDate = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value)
 
 /** A date means its whole day in UTC: from its first millisecond, or to its last. */
 export function parseBound(value: string, edge: 'start' | 'end'): number {
   const ms = Date.parse(isDate(value) ? `${value}T00:00:00.000Z` : value)
-  return isDate(value) && edge === 'end' ? ms + DAY - 1 : ms
+  return isDate(value) && edge === 'end' ? ms + DAY_MS - 1 : ms
 }
 
 export function parseList<T extends string>(raw: string | undefined, allowed: readonly T[], pointer: string): T[] {

@@ -4,10 +4,10 @@ import { gone } from '../../http/errors.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
 import { absenceReason, publicListFrom } from '../articles/visibility.js'
 import { createChangesRepository, type ChangeEvent, type FeedPosition } from './changes.repository.js'
+import { DAY_MS } from '../../time.js'
+import { iso } from '../../http/schemas.js'
 
 const CURSOR_PRINT = 'changes'
-const DAY = 24 * 60 * 60 * 1000
-const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
  * GET /v1/changes: the public article list as a stream of upserts and removes, resumable from
@@ -17,7 +17,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
 export function createChangesService({ db, clock, config }: Deps) {
   const changes = createChangesRepository(db)
   const articles = createArticlesRepository(db)
-  const retention = config.changesRetentionDays * DAY
+  const retention = config.changesRetentionDays * DAY_MS
 
   function position(since: string | undefined, now: number): FeedPosition | undefined {
     if (since === undefined) return undefined

@@ -2,10 +2,10 @@ import type { Deps } from '../../deps.js'
 import type { Viewer } from '../../http/auth.js'
 import type { Seek } from '../../http/pagination.js'
 import { catalogListOptions, type CatalogListQuery } from '../catalog-list.js'
-import { conflict, notFound, slugTaken } from '../../http/errors.js'
+import { patchNamed, slugForNew } from '../catalog-write.js'
+import { conflict, notFound } from '../../http/errors.js'
 import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
-import { slugFrom, uniqueSlug } from '../../slugs.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
 import { articleSaved } from '../articles/articles.service.js'
 import { createSourcesRepository } from './sources.repository.js'
@@ -29,9 +29,8 @@ export function createSourcesService({ db, clock }: Deps) {
       return db.transaction(
         (tx) => {
           const repo = createSourcesRepository(tx)
-          if (input.slug !== undefined && repo.slugTaken(input.slug)) throw slugTaken(input.slug)
           const id = newId('src')
-          const slug = input.slug ?? uniqueSlug(slugFrom(input.name, id.replace('_', '-')), repo.slugTaken)
+          const slug = slugForNew(repo, input, id)
           const now = clock()
           return repo.insert({
             id,
@@ -51,27 +50,13 @@ export function createSourcesService({ db, clock }: Deps) {
     update(idOrSlug: string, patch: SourcePatch, ifMatch: string | undefined, actor: string): Source {
       return db.transaction(
         (tx) => {
-          const repo = createSourcesRepository(tx)
-          const current = repo.find(idOrSlug)
-          if (!current) throw notFound(`There is no source "${idOrSlug}".`)
-          checkIfMatch(ifMatch, current.version)
-          const next = { ...current, ...patch }
-          const changed = (['name', 'slug', 'url', 'description'] as const).filter((f) => next[f] !== current[f])
-          if (changed.length === 0) return current
-          if (changed.includes('slug') && repo.slugTaken(next.slug)) throw slugTaken(next.slug)
           const now = clock()
-          const updated = repo.update(current.id, {
-            name: next.name,
-            slug: next.slug,
-            url: next.url,
-            description: next.description,
-            updatedAt: now,
-            version: current.version + 1,
-          })
+          const target = { idOrSlug, kind: 'source', ifMatch }
+          const { row, changed } = patchNamed(createSourcesRepository(tx), target, patch, ['name', 'slug', 'url', 'description'] as const, now)
           if (changed.includes('name') || changed.includes('slug')) {
-            for (const row of createArticlesRepository(tx).touchWhereSource(current.id, now)) articleSaved(tx, row, actor, now)
+            for (const article of createArticlesRepository(tx).touchWhereSource(row.id, now)) articleSaved(tx, article, actor, now)
           }
-          return updated
+          return row
         },
         { behavior: 'immediate' },
       )

@@ -2,10 +2,10 @@ import type { Deps } from '../../deps.js'
 import type { Viewer } from '../../http/auth.js'
 import type { Seek } from '../../http/pagination.js'
 import { catalogListOptions, type CatalogListQuery } from '../catalog-list.js'
-import { notFound, slugTaken } from '../../http/errors.js'
+import { patchNamed, slugForNew } from '../catalog-write.js'
+import { notFound } from '../../http/errors.js'
 import { checkIfMatch } from '../../http/conditional.js'
 import { newId } from '../../ids.js'
-import { slugFrom, uniqueSlug } from '../../slugs.js'
 import { createArticlesRepository } from '../articles/articles.repository.js'
 import { articleSaved } from '../articles/articles.service.js'
 import { createTagsRepository } from './tags.repository.js'
@@ -29,9 +29,8 @@ export function createTagsService({ db, clock }: Deps) {
       return db.transaction(
         (tx) => {
           const repo = createTagsRepository(tx)
-          if (input.slug !== undefined && repo.slugTaken(input.slug)) throw slugTaken(input.slug)
           const id = newId('tag')
-          const slug = input.slug ?? uniqueSlug(slugFrom(input.name, id.replace('_', '-')), repo.slugTaken)
+          const slug = slugForNew(repo, input, id)
           const now = clock()
           return repo.insert({
             id,
@@ -51,27 +50,13 @@ export function createTagsService({ db, clock }: Deps) {
     update(idOrSlug: string, patch: TagPatch, ifMatch: string | undefined, actor: string): Tag {
       return db.transaction(
         (tx) => {
-          const repo = createTagsRepository(tx)
-          const current = repo.find(idOrSlug)
-          if (!current) throw notFound(`There is no tag "${idOrSlug}".`)
-          checkIfMatch(ifMatch, current.version)
-          const next = { ...current, ...patch }
-          const changed = (['name', 'slug', 'kind', 'description'] as const).filter((f) => next[f] !== current[f])
-          if (changed.length === 0) return current
-          if (changed.includes('slug') && repo.slugTaken(next.slug)) throw slugTaken(next.slug)
           const now = clock()
-          const updated = repo.update(current.id, {
-            name: next.name,
-            slug: next.slug,
-            kind: next.kind,
-            description: next.description,
-            updatedAt: now,
-            version: current.version + 1,
-          })
+          const target = { idOrSlug, kind: 'tag', ifMatch }
+          const { row, changed } = patchNamed(createTagsRepository(tx), target, patch, ['name', 'slug', 'kind', 'description'] as const, now)
           if (changed.some((field) => field !== 'description')) {
-            for (const row of createArticlesRepository(tx).touchWhereTag(current.id, now)) articleSaved(tx, row, actor, now)
+            for (const article of createArticlesRepository(tx).touchWhereTag(row.id, now)) articleSaved(tx, article, actor, now)
           }
-          return updated
+          return row
         },
         { behavior: 'immediate' },
       )

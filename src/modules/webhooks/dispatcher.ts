@@ -8,6 +8,7 @@ import { signatureHeaders } from './signing.js'
 import { createTargetGuard, TargetRefused, type TargetGuardOptions } from './target-guard.js'
 import { createTransport } from './transport.js'
 import { createWebhooksRepository, type WebhookRow } from './webhooks.repository.js'
+import { DAY_MS } from '../../time.js'
 
 export type DispatcherOptions = {
   /** How long one attempt may take, connection to response headers. */
@@ -21,7 +22,6 @@ export type DispatcherOptions = {
   log?: FastifyBaseLogger
 }
 
-const DAY = 24 * 60 * 60 * 1000
 const PRUNE_EVERY = 60 * 60 * 1000
 
 type Outcome = { statusCode: number | null; error: string | null }
@@ -136,7 +136,7 @@ export function createDispatcher(deps: Deps, options: DispatcherOptions = {}) {
     const now = clock()
     if (now - lastPrune < PRUNE_EVERY) return
     lastPrune = now
-    deliveries.prune(now - config.changesRetentionDays * DAY)
+    deliveries.prune(now - config.changesRetentionDays * DAY_MS)
   }
 
   /** The timer's round: never awaits the sends, so a slow receiver never holds up the next round. */
