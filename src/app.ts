@@ -13,6 +13,7 @@ import { idempotency } from './http/idempotency.js'
 import { openapi } from './http/openapi.js'
 import { handleClientError, handleError, MAX_PARAM_LENGTH, problemDetails } from './http/problem-details.js'
 import { rateLimit } from './http/rate-limit.js'
+import { responseCache } from './http/response-cache.js'
 import { serializerCompiler } from './http/serializer.js'
 import { validatorCompiler } from './http/validation.js'
 import { articlesModule } from './modules/articles/index.js'
@@ -22,6 +23,7 @@ import { feedsModule } from './modules/feeds/index.js'
 import { healthModule } from './modules/health/index.js'
 import { keysModule } from './modules/keys/index.js'
 import { createKeysService } from './modules/keys/keys.service.js'
+import { createPublicView } from './modules/articles/public-view.js'
 import { sourcesModule } from './modules/sources/index.js'
 import { tagsModule } from './modules/tags/index.js'
 import { webhooksModule } from './modules/webhooks/index.js'
@@ -67,8 +69,9 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
   )
   // Only JSON bodies: text/plain (which Fastify parses by default) is a 415 like any other type.
   app.removeContentTypeParser('text/plain')
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
+    done(null, payload)
   })
 
   const deps: Deps = { db, clock, config }
@@ -82,6 +85,8 @@ export async function buildApp({ config, db, clock = Date.now, logger }: AppOpti
   await app.register(requireIfMatch, { enabled: config.requireIfMatch })
   await app.register(idempotency, { db, clock })
   await app.register(conditionalGet, { cacheControlPublic: config.cacheControlPublic })
+  const publicView = createPublicView(db, clock)
+  await app.register(responseCache, { maxBytes: config.responseCacheBytes, contentToken: publicView.token })
   // Per-route onSend hooks, so they run after conditionalGet's; before every route it covers.
   await app.register(compression)
   await app.register(openapi)

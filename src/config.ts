@@ -105,6 +105,7 @@ const EnvSchema = z.object({
     }),
   WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(30),
+  RESPONSE_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
 })
 
 export type Config = {
@@ -146,6 +147,8 @@ export type Config = {
   webhookDispatchIntervalMs: number
   /** Attempts before a webhook delivery is given up as failed (it also stops 24 hours after it was queued). */
   webhookMaxAttempts: number
+  /** Bytes of public responses each process keeps to answer again (RESPONSE_CACHE_MB); 0: none. */
+  responseCacheBytes: number
 }
 
 export class ConfigError extends Error {
@@ -182,5 +185,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookAllowHosts: e.WEBHOOK_ALLOW_HOSTS,
     webhookDispatchIntervalMs: e.WEBHOOK_DISPATCH_INTERVAL_MS,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    responseCacheBytes: Math.round(e.RESPONSE_CACHE_MB * 1024 * 1024),
   }
 }

@@ -212,12 +212,15 @@ t.test('a list page costs a constant number of queries, however many rows', asyn
     const { body } = await page(h, url)
     return { statements, rows: body.data }
   }
+  // The first read after a write also looks up the next scheduled change (public-view.ts).
+  await count('/v1/articles?limit=1')
   const small = await count('/v1/articles?limit=2')
   const large = await count('/v1/articles?limit=20')
   t.equal(large.rows.length, 20)
   t.ok(large.rows.every((a) => a.tags?.length === 2), 'tags embedded')
   t.ok(large.rows.every((a) => a.source?.id === source.id), 'source embedded')
   t.ok(large.statements > 0, 'statements are counted')
-  t.ok(large.statements <= 4, `a small constant (${large.statements})`)
+  // The page, its tags and its sources, and the response cache's content token.
+  t.ok(large.statements <= 5, `a small constant (${large.statements})`)
   t.equal(large.statements, small.statements, '20 rows cost what 2 rows cost')
 })

@@ -97,8 +97,19 @@ export const articles = sqliteTable(
     index('articles_source_idx').on(t.sourceId),
     index('articles_deleted_idx').on(t.deletedAt),
     uniqueIndex('articles_external_id_unique').on(t.externalId),
+    // The next embargo to end (modules/articles/public-view.ts); most articles have none.
+    index('articles_embargo_idx').on(t.embargoedUntil).where(sql`${t.embargoedUntil} is not null`),
   ],
 )
+
+/**
+ * One row counting committed writes to articles, tags and sources (triggers, migration 0007),
+ * whichever process made them: the response cache's signal that public content changed.
+ */
+export const contentGeneration = sqliteTable('content_generation', {
+  id: integer('id').primaryKey(),
+  n: integer('n').notNull(),
+})
 
 export const CHANGE_TYPES = ['upsert', 'remove'] as const
 export const REMOVE_REASONS = ['deleted', 'unpublished', 'withdrawn', 'archived', 'embargoed'] as const

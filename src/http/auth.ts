@@ -31,12 +31,18 @@ function bearerToken(request: FastifyRequest): string | undefined {
 export const authentication = fp(
   async (app: FastifyInstance, { keys }: { keys: KeysService }) => {
     app.decorateRequest('viewer', null)
-    app.addHook('onRequest', async (request) => {
-      const token = bearerToken(request)
-      if (token === undefined) return
-      const row = keys.authenticate(token)
-      if (!row) throw unauthorized('The API key is unknown or has been revoked.')
-      request.viewer = { keyId: row.id, name: row.name, scope: row.scope }
+    // A callback hook, as it runs on every request: an async one costs promise turns.
+    app.addHook('onRequest', (request, _reply, done) => {
+      try {
+        const token = bearerToken(request)
+        if (token === undefined) return done()
+        const row = keys.authenticate(token)
+        if (!row) throw unauthorized('The API key is unknown or has been revoked.')
+        request.viewer = { keyId: row.id, name: row.name, scope: row.scope }
+        done()
+      } catch (error) {
+        done(error as Error)
+      }
     })
   },
   { name: 'authentication' },

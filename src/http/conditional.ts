@@ -110,25 +110,26 @@ export type ConditionalGetOptions = {
  */
 export const conditionalGet = fp(
   async (app: FastifyInstance, { cacheControlPublic }: ConditionalGetOptions) => {
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return payload
+    // A callback hook: it runs on every GET, and an async one costs promise turns for nothing.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return done(null, payload)
       // Also on errors: a draft is a 404 without a key and a 200 with one.
       appendVary(reply, 'Authorization', 'Accept-Encoding')
-      if (reply.statusCode !== 200) return payload
+      if (reply.statusCode !== 200) return done(null, payload)
       if (!reply.hasHeader('cache-control')) {
         reply.header('cache-control', request.viewer === null ? cacheControlPublic : 'private, no-store')
       }
       let etag = reply.getHeader('etag')
       if (typeof etag !== 'string') {
-        if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
+        if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload)
         etag = `"${createHash('sha1').update(payload).digest('base64url')}"`
         reply.header('etag', etag)
       }
-      if (!notModified(request, reply, etag)) return payload
+      if (!notModified(request, reply, etag)) return done(null, payload)
       reply.code(304).removeHeader('content-type').removeHeader('content-length')
       // Fastify's own HEAD hook runs after this one and needs the payload (it measures it, then
       // drops it); a null there is a TypeError and a 500.
-      return request.method === 'HEAD' ? payload : null
+      done(null, request.method === 'HEAD' ? payload : null)
     })
   },
   { name: 'conditional-get' },

@@ -8,7 +8,7 @@ export type CorsOptions = {
 }
 
 /** Response headers scripts may read, beyond the CORS-safelisted ones. */
-export const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'Idempotent-Replayed']
+export const EXPOSED_HEADERS = ['ETag', 'Link', 'Location', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'Idempotent-Replayed', 'Cache-Status']
 
 /** Request headers a browser may send (Content-Type because ours is JSON, not a "simple" type). */
 export const ALLOWED_HEADERS = [

@@ -151,8 +151,10 @@ export const problemDetails = fp(
 
     // Registered before the CORS plugin's hook: a plain OPTIONS, which that plugin would answer
     // with a text/plain 400, gets the Allow list here (or a 404 problem), before any auth check.
-    app.addHook('onRequest', async (request, reply) => {
+    // A callback hook, as it runs on every request: an async one costs promise turns.
+    app.addHook('onRequest', (request, reply, done) => {
       if (request.method === 'OPTIONS' && !isCorsPreflight(request)) return notFound(request, reply)
+      done()
     })
     app.setErrorHandler(handleError)
     app.setNotFoundHandler(notFound)

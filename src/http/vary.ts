@@ -7,12 +7,25 @@ import type { FastifyReply } from 'fastify'
  */
 export function appendVary(reply: FastifyReply, ...names: string[]) {
   const current = reply.getHeader('vary')
-  const existing = current === undefined ? [] : Array.isArray(current) ? current : [String(current)]
+  const existing = current === undefined ? '' : Array.isArray(current) ? current.join(',') : String(current)
+  const key = `${existing}\n${names.join(',')}`
+  let merged = merges.get(key)
+  if (merged === undefined) {
+    merged = mergeFields([...existing.split(','), ...names])
+    // Only our own code sets Vary, so there are a handful of distinct inputs; the bound is a guard.
+    if (merges.size < 1000) merges.set(key, merged)
+  }
+  if (merged !== '') reply.header('vary', merged)
+}
+
+/** Every response merges the same few lists, so each distinct input is merged once. */
+const merges = new Map<string, string>()
+
+function mergeFields(names: string[]): string {
   const fields = new Map<string, string>()
-  for (const name of [...existing.flatMap((value) => value.split(',')), ...names]) {
+  for (const name of names) {
     const field = name.trim()
     if (field !== '' && !fields.has(field.toLowerCase())) fields.set(field.toLowerCase(), field)
   }
-  if (fields.size === 0) return
-  reply.header('vary', fields.has('*') ? '*' : [...fields.values()].join(', '))
+  return fields.has('*') ? '*' : [...fields.values()].join(', ')
 }

@@ -48,6 +48,7 @@ export function catalogRoutes<T extends Named, Create, Patch>(
     app.get(
       '/',
       {
+        config: { responseCache: true },
         schema: {
           operationId: `list${singular}s`,
           summary: `List ${plural}`,
@@ -73,6 +74,7 @@ export function catalogRoutes<T extends Named, Create, Patch>(
     app.get(
       '/:idOrSlug',
       {
+        config: { responseCache: true },
         schema: {
           operationId: `get${singular}`,
           summary: `Get a ${lower}`,

@@ -29,6 +29,7 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; l
   app.get(
     '/',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'listArticles',
         summary: 'List and search articles',
@@ -61,6 +62,7 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; l
   app.get(
     '/:idOrSlug',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'getArticle',
         summary: 'Get an article',
@@ -90,6 +92,7 @@ export const articlesRoutes: FastifyPluginAsyncZod<{ service: ArticlesService; l
   app.get(
     '/:idOrSlug/related',
     {
+      config: { responseCache: true },
       schema: {
         operationId: 'listRelatedArticles',
         summary: 'Related articles',

@@ -22,6 +22,7 @@ export const feedsRoutes: FastifyPluginAsyncZod<{ lists: ArticleListService; clo
     app.get(
       `/articles.${format}`,
       {
+        config: { responseCache: true },
         schema: {
           operationId,
           summary,

@@ -24,8 +24,9 @@ export const webhooksModule = fp(
     app.addHook('onReady', async () => dispatcher.start())
     app.addHook('onClose', async () => dispatcher.stop())
     // After the response is sent: never part of a request's time.
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       if (WRITES.has(request.method) && reply.statusCode < 400) dispatcher.nudge()
+      done()
     })
   },
   { name: 'webhooks' },

@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { LRUCache } from 'lru-cache'
+import { canSeeUnpublished } from './auth.js'
+
+/**
+ * A cache of whole public responses, kept in each process: the bytes and validators of a 200
+ * that a reader without the write scope got, keyed by what chose them (host, URL, Accept), and
+ * served again while the content they came from is unchanged.
+ *
+ * "Unchanged" is a token from the database (see modules/articles/public-view.ts): it moves on
+ * with every committed write to the content tables, from any worker or process, and whenever
+ * the clock reaches a time at which a scheduled article or an embargo would change what
+ * anonymous readers see. It is read before the response is built, so an entry is never older
+ * than its token. Everything per request (rate-limit headers, CORS, Vary, Cache-Control, the
+ * 304 decision, compression, the request id) still runs on every hit, in the usual hooks.
+ *
+ * Routes opt in with `config: { responseCache: true }`; bench/README.md has what it saves.
+ */
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Serve this GET route's public 200s from the response cache. */
+    responseCache?: boolean
+  }
+  interface FastifyRequest {
+    /** The cache key and content token of a request that may be stored once answered. */
+    responseCacheSlot: { key: string; token: string } | null
+  }
+}
+
+type Entry = { token: string; body: string; bytes: number; headers: [string, string][] }
+
+/**
+ * The response headers that belong to the content; the rest are set per request. Vary is
+ * stored for what the route added (Accept, for the ninjs negotiation); the app's own names
+ * are appended again on every response anyway.
+ */
+const STORED_HEADERS = ['content-type', 'etag', 'last-modified', 'link', 'vary'] as const
+
+export type ResponseCacheOptions = {
+  /** The cache's size in bytes of stored bodies; 0 turns it off. */
+  maxBytes: number
+  /** The current content token; equal tokens mean equal public responses. */
+  contentToken: () => string
+}
+
+/** RFC 9211 Cache-Status, so operators and tests can see what happened to each request. */
+const CACHE_STATUS = {
+  hit: 'newsdesk; hit',
+  stored: 'newsdesk; fwd=miss; stored',
+  miss: 'newsdesk; fwd=miss',
+  // A write-scope key sees drafts: its responses are neither served from nor stored in the cache.
+  bypass: 'newsdesk; fwd=bypass',
+} as const
+
+/** The host and scheme are in the key: feeds and ninjs write absolute links from them. */
+const keyOf = (request: FastifyRequest) =>
+  `${request.protocol}://${request.host}${request.url}\n${request.headers.accept ?? ''}`
+
+function replay(reply: FastifyReply, entry: Entry) {
+  for (const [name, value] of entry.headers) reply.header(name, value)
+  return reply.header('cache-status', CACHE_STATUS.hit).send(entry.body)
+}
+
+/** The payload as a string: Node writes a string body together with the headers, in one syscall. */
+const asText = (payload: unknown) =>
+  typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined
+
+export const responseCache = fp(
+  async (app: FastifyInstance, { maxBytes, contentToken }: ResponseCacheOptions) => {
+    app.decorateRequest('responseCacheSlot', null)
+    if (maxBytes === 0) return
+    // Least recently used out first; no single response takes more than a quarter of it.
+    const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (entry) => entry.bytes + 256 })
+
+    // preValidation: after authentication and the rate limit (onRequest), before the query is
+    // parsed. Only a URL that once gave a 200 is ever stored, so a hit needs no validation.
+    // Callback hooks, not async ones: on a hit they are most of the work, and promises cost.
+    app.addHook('preValidation', (request, reply, done) => {
+      if (request.method !== 'GET' || request.routeOptions.config.responseCache !== true) return done()
+      if (canSeeUnpublished(request.viewer)) {
+        reply.header('cache-status', CACHE_STATUS.bypass)
+        return done()
+      }
+      const key = keyOf(request)
+      const token = contentToken()
+      const entry = entries.get(key)
+      if (entry?.token === token) return replay(reply, entry)
+      request.responseCacheSlot = { key, token }
+      done()
+    })
+
+    // Registered after conditionalGet, so the ETag it hashed for a collection is stored too;
+    // compression runs later (route-level), so the stored body is the uncompressed one.
+    app.addHook('onSend', (request, reply, payload, done) => {
+      const slot = request.responseCacheSlot
+      if (slot === null) return done(null, payload)
+      const body = reply.statusCode === 200 ? asText(payload) : undefined
+      const bytes = body === undefined ? 0 : Buffer.byteLength(body)
+      if (body === undefined || bytes > maxBytes / 4) {
+        reply.header('cache-status', CACHE_STATUS.miss)
+        return done(null, payload)
+      }
+      const headers: [string, string][] = []
+      for (const name of STORED_HEADERS) {
+        const value = reply.getHeader(name)
+        if (typeof value === 'string') headers.push([name, value])
+      }
+      entries.set(slot.key, { token: slot.token, body, bytes, headers })
+      reply.header('cache-status', CACHE_STATUS.stored)
+      done(null, payload)
+    })
+  },
+  { name: 'response-cache', dependencies: ['authentication', 'conditional-get'] },
+)

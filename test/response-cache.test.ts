@@ -1,0 +1,178 @@
+import t from 'tap'
+import { openDatabase } from '../src/db/client.js'
+import { createArticle, createPublished, createTags, seedArticleParts } from './factories.js'
+import { build, type Harness } from './helper.js'
+import { get, iso } from './reading.js'
+
+// The response cache (src/http/response-cache.ts) answers public GETs from memory until the
+// content changes: by a write from this process or any other, or by the clock. Cache-Status
+// (RFC 9211) says what happened; these tests check both that hits happen and that no change is
+// ever hidden by one.
+
+const status = (res: { headers: Record<string, unknown> }) => res.headers['cache-status']
+const HIT = 'newsdesk; hit'
+const STORED = 'newsdesk; fwd=miss; stored'
+
+t.test('a public GET is stored, then answered byte for byte from the cache', async (t) => {
+  const h = await build(t)
+  const { caption, ...seed } = seedArticleParts()
+  const article = await createPublished(h, { ...seed, image: { caption } })
+  for (const url of [`/v1/articles/${article.slug}`, '/v1/articles?limit=5', '/v1/feeds/articles.atom', '/v1/tags']) {
+    const first = await get(h, url)
+    const second = await get(h, url)
+    t.equal(first.statusCode, 200, url)
+    t.equal(status(first), STORED, `${url}: stored`)
+    t.equal(status(second), HIT, `${url}: hit`)
+    t.equal(second.rawPayload.compare(first.rawPayload), 0, `${url}: same bytes`)
+    for (const name of ['content-type', 'etag', 'last-modified', 'vary', 'cache-control']) {
+      t.equal(second.headers[name], first.headers[name], `${url}: same ${name}`)
+    }
+  }
+  t.equal((await get(h, `/v1/articles/${article.id}`)).json().body, seedArticleParts().body, 'the seed text survives')
+})
+
+t.test('a hit still revalidates: If-None-Match gets a 304, and HEAD works', async (t) => {
+  const h = await build(t)
+  const article = await createPublished(h)
+  for (const url of [`/v1/articles/${article.id}`, '/v1/articles']) {
+    const { headers } = await get(h, url)
+    const notModified = await get(h, url, { 'if-none-match': String(headers.etag) })
+    t.equal(notModified.statusCode, 304, url)
+    t.equal(notModified.body, '')
+    const head = await h.app.inject({ method: 'HEAD', url })
+    t.equal(head.statusCode, 200)
+    t.equal(head.headers.etag, headers.etag)
+  }
+})
+
+t.test('every write through the API is seen at once', async (t) => {
+  const h = await build(t)
+  const article = await createPublished(h, { headline: 'Before' })
+  const url = `/v1/articles/${article.id}`
+  await get(h, url)
+  t.equal(status(await get(h, url)), HIT)
+  await get(h, '/v1/articles')
+  const patch = await h.app.inject({ method: 'PATCH', url, headers: h.auth.write, payload: { headline: 'After' } })
+  t.equal(patch.statusCode, 200)
+  const after = await get(h, url)
+  t.equal(status(after), STORED)
+  t.equal(after.json().headline, 'After')
+  t.equal(after.headers.etag, '"v2"')
+  t.equal((await get(h, '/v1/articles')).json().data[0].headline, 'After', 'lists too')
+
+  // A tag rename reaches the articles that carry it.
+  const [tag] = await createTags(h, 'climate')
+  await h.app.inject({ method: 'PATCH', url, headers: h.auth.write, payload: { tags: ['climate'] } })
+  t.same((await get(h, url)).json().tags.map((x: { name: string }) => x.name), ['Climate'])
+  await h.app.inject({ method: 'PATCH', url: `/v1/tags/${tag.id}`, headers: h.auth.write, payload: { name: 'Climate crisis' } })
+  t.same((await get(h, url)).json().tags.map((x: { name: string }) => x.name), ['Climate crisis'])
+
+  const removed = await h.app.inject({ method: 'DELETE', url, headers: h.auth.write })
+  t.equal(removed.statusCode, 204)
+  t.equal((await get(h, url)).statusCode, 410)
+  t.same((await get(h, '/v1/articles')).json().data, [])
+})
+
+t.test('a write by another process (a second connection to the file) is seen at once', async (t) => {
+  const h = await build(t)
+  const article = await createPublished(h, { headline: 'Before' })
+  const url = `/v1/articles/${article.id}`
+  await get(h, url)
+  t.equal(status(await get(h, url)), HIT)
+  const other = openDatabase(h.config.databasePath)
+  t.teardown(() => other.$client.close())
+  other.$client.prepare('UPDATE articles SET headline = ?, version = version + 1 WHERE id = ?').run('From the CLI', article.id)
+  const after = await get(h, url)
+  t.equal(status(after), STORED)
+  t.equal(after.json().headline, 'From the CLI')
+})
+
+t.test('the clock: a scheduled article and an embargo appear when their time comes', async (t) => {
+  const h = await build(t)
+  const start = h.clock.now
+  await createPublished(h, { headline: 'Now' })
+  const scheduled = await createArticle(h, { headline: 'Later', status: 'published', publishedAt: iso(start + 60_000) })
+  const embargoed = await createPublished(h, { headline: 'Embargoed', embargoedUntil: iso(start + 120_000) })
+  const headlines = async () => (await get(h, '/v1/articles')).json().data.map((a: { headline: string }) => a.headline)
+
+  t.same(await headlines(), ['Now'])
+  t.same(await headlines(), ['Now'])
+  t.equal((await get(h, `/v1/articles/${scheduled.id}`)).statusCode, 404)
+  h.clock.now = start + 59_999
+  t.equal(status(await get(h, '/v1/articles')), HIT, 'nothing changes before the time')
+  h.clock.now = start + 60_000
+  t.same(await headlines(), ['Later', 'Now'])
+  t.equal((await get(h, `/v1/articles/${scheduled.id}`)).statusCode, 200)
+  h.clock.now = start + 120_000
+  t.same((await headlines()).sort(), ['Embargoed', 'Later', 'Now'])
+  t.equal((await get(h, `/v1/articles/${embargoed.id}`)).statusCode, 200)
+  // A clock set back (tests, or a corrected system clock) is a new stretch too.
+  h.clock.now = start
+  t.same(await headlines(), ['Now'])
+})
+
+t.test('keys: read keys share the public entries, write keys bypass them', async (t) => {
+  const h = await build(t)
+  await createPublished(h, { headline: 'Public' })
+  await createArticle(h, { headline: 'Draft' })
+  await get(h, '/v1/articles')
+  const read = await get(h, '/v1/articles', h.auth.read)
+  t.equal(status(read), HIT)
+  t.equal(read.headers['cache-control'], 'private, no-store', 'Cache-Control is per request')
+  const write = await get(h, '/v1/articles?status=draft', h.auth.write)
+  t.equal(status(write), 'newsdesk; fwd=bypass')
+  t.same(write.json().data.map((a: { headline: string }) => a.headline), ['Draft'])
+  t.equal(status(await get(h, '/v1/articles?status=draft', h.auth.write)), 'newsdesk; fwd=bypass')
+})
+
+t.test('the key holds what chose the bytes: Accept and Host', async (t) => {
+  const h = await build(t)
+  const article = await createPublished(h)
+  const url = `/v1/articles/${article.id}`
+  const json = await get(h, url)
+  const ninjs = await get(h, url, { accept: 'application/ninjs+json' })
+  t.equal(status(ninjs), STORED)
+  t.match(ninjs.headers['content-type'], /ninjs/)
+  t.match(json.headers['content-type'], /application\/json/)
+  t.equal(status(await get(h, url, { accept: 'application/ninjs+json' })), HIT)
+  t.match((await get(h, url)).headers['content-type'], /application\/json/)
+
+  const feed = (host: string) => get(h, '/v1/feeds/articles.json', { host })
+  t.match((await feed('a.example')).json().home_page_url, /^http:\/\/a\.example\//)
+  t.match((await feed('b.example')).json().home_page_url, /^http:\/\/b\.example\//)
+  t.match((await feed('a.example')).json().home_page_url, /^http:\/\/a\.example\//)
+})
+
+t.test('errors and bad queries are never stored', async (t) => {
+  const h = await build(t)
+  for (const url of ['/v1/articles/nope', '/v1/articles?limit=0']) {
+    const first = await get(h, url)
+    t.ok(first.statusCode >= 400, url)
+    t.equal(status(first), 'newsdesk; fwd=miss')
+    t.equal(status(await get(h, url)), 'newsdesk; fwd=miss')
+  }
+})
+
+t.test('RESPONSE_CACHE_MB bounds it; 0 turns it off', async (t) => {
+  const tiny = await build(t, { config: { responseCacheBytes: 4096 } })
+  const big = await createPublished(tiny, { body: 'word '.repeat(2000) })
+  const url = `/v1/articles/${big.id}`
+  t.equal(status(await get(tiny, url)), 'newsdesk; fwd=miss', 'too big for a quarter of the cache')
+  t.equal(status(await get(tiny, url)), 'newsdesk; fwd=miss')
+
+  const off: Harness = await build(t, { config: { responseCacheBytes: 0 } })
+  const article = await createPublished(off)
+  await get(off, `/v1/articles/${article.id}`)
+  t.equal(status(await get(off, `/v1/articles/${article.id}`)), undefined)
+})
+
+t.test('rate-limit headers are counted on hits as on misses', async (t) => {
+  const h = await build(t, { config: { rateLimitMax: 10, rateLimitWindowSeconds: 60 } })
+  const article = await createPublished(h)
+  const url = `/v1/articles/${article.id}`
+  const first = await get(h, url)
+  const second = await get(h, url)
+  t.equal(status(second), HIT)
+  t.match(first.headers.ratelimit, /r=9;/)
+  t.match(second.headers.ratelimit, /r=8;/)
+})
