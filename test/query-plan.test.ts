@@ -26,7 +26,7 @@ const options = (overrides: Partial<ListOptions> = {}): ListOptions => ({
 })
 
 function plan(h: Harness, filter: ListFilter, opts: ListOptions): PlanRow[] {
-  const { sql, params } = createArticleQueries(h.db).page(filter, opts).toSQL()
+  const { sql, params } = createArticleQueries(h.db).pageSql(filter, opts)
   return h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as PlanRow[]
 }
 
@@ -138,7 +138,7 @@ t.test('the query the plan test reads is the one the API runs', async (t) => {
   // Guards the test itself: a plan of some other SQL would prove nothing.
   const h = await build(t)
   await populate(h)
-  const rows = createArticleQueries(h.db).page(anonymous(h.clock.now), options({ limit: 5 })).all()
+  const rows = createArticleQueries(h.db).page(anonymous(h.clock.now), options({ limit: 5 }))
   t.equal(rows.length, 5)
   const res = await h.app.inject({ method: 'GET', url: '/v1/articles?limit=5' })
   t.same(res.json().data.map((a: { id: string }) => a.id), rows.map((r) => r.id))

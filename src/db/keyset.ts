@@ -7,7 +7,12 @@ import type { Seek } from '../http/pagination.js'
  * row-value comparison that resumes after (or before) the cursor, and the matching ORDER BY.
  * Seeking backwards reverses the order; the page helper flips the rows back.
  */
-export function keyset(columns: (SQLiteColumn | SQL)[], seek: Seek | undefined, order: 'asc' | 'desc') {
+export function keyset(
+  columns: (SQLiteColumn | SQL)[],
+  // The key's values, or placeholders for them in a query prepared once (article-queries.ts).
+  seek: { key: readonly unknown[]; direction: Seek['direction'] } | undefined,
+  order: 'asc' | 'desc',
+) {
   const backwards = seek?.direction === 'prev'
   const ascending = (order === 'asc') !== backwards
   const where: SQL | undefined = seek

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type Placeholder } from 'drizzle-orm'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /**
@@ -15,4 +15,4 @@ export const articlesFts = sqliteTable('articles_fts', {
 /** BM25 with the headline weighted above the summary, and the summary above the body. */
 export const searchRank = sql<number>`bm25(articles_fts, 10.0, 4.0, 1.0)`
 
-export const matches = (expression: string) => sql`${articlesFts} match ${expression}`
+export const matches = (expression: string | Placeholder) => sql`${articlesFts} match ${expression}`

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, lte, ne, not, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, fillPlaceholders, getTableColumns, gt, gte, inArray, lte, ne, not, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import type { SelectedFields } from 'drizzle-orm/sqlite-core'
 import { keyset } from '../../db/keyset.js'
@@ -6,7 +6,7 @@ import { articlesFts, matches, searchRank } from '../../db/search.js'
 import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
-import type { Viewer } from '../../http/auth.js'
+import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 import type { ArticleState } from './lifecycle.js'
 import { timeReached, visibleTo } from './visibility.js'
 import { HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN } from './search-query.js'
@@ -33,23 +33,56 @@ export type ListFilter = {
 
 export type ListOptions = { sort: Sort; withBody: boolean; highlight: boolean; limit: number; seek: Seek | undefined }
 
+/** A value in the SQL, or a placeholder for it in a statement prepared once per shape. */
+type Param<T> = T | Placeholder
+/**
+ * A ListFilter as its SQL takes it: each value, or a placeholder for it. Id lists are JSON
+ * arrays (one parameter however many ids); an empty list is `false` (matches nothing).
+ */
+type SqlFilter = {
+  now: Param<number>
+  status: ArticleState
+  viewer: Viewer
+  match?: Param<string> | undefined
+  tagGroups: (Param<string> | false)[]
+  excludedTagIds?: Param<string> | undefined
+  sourceIds?: Param<string> | false | undefined
+  from?: Param<number> | undefined
+  to?: Param<number> | undefined
+  updatedSince?: Param<number> | undefined
+  language?: Param<string> | undefined
+  byline?: Param<string> | undefined
+}
+
 const NOTHING = sql`0`
-const taggedWithAny = (tagIds: string[]) =>
-  sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${inArray(articleTags.tagId, tagIds)})`
+const inIds = (column: SQL | typeof articles.sourceId | typeof articleTags.tagId, ids: Param<string>) =>
+  sql`${column} in (select value from json_each(${ids}))`
+const taggedWithAny = (tagIds: Param<string>) =>
+  sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${inIds(articleTags.tagId, tagIds)})`
+
+const jsonIds = (ids: string[]) => (ids.length === 0 ? false : JSON.stringify(ids))
+
+/** The filter's values as the SQL takes them. */
+const toSqlFilter = (filter: ListFilter): SqlFilter => ({
+  ...filter,
+  tagGroups: filter.tagGroups.map(jsonIds),
+  excludedTagIds: filter.excludedTagIds.length === 0 ? undefined : JSON.stringify(filter.excludedTagIds),
+  sourceIds: filter.sourceIds === undefined ? undefined : jsonIds(filter.sourceIds),
+})
 
 /**
  * The WHERE terms of a list. `timeIndexed: false` keeps the publication-time test off the
  * index when something else must bound its range (a cursor going down, the updated order).
  */
-function conditions(filter: ListFilter, timeIndexed = true): (SQL | undefined)[] {
+function conditions(filter: SqlFilter, timeIndexed = true): (SQL | undefined)[] {
   return [
     ...statusIs(filter.status, filter.now, timeIndexed),
     visibleTo(filter.viewer, filter.now, { timeIndexed }),
     filter.match === undefined ? undefined : matches(filter.match),
     filter.match === undefined ? undefined : eq(articlesFts.rowid, articles.docId),
-    ...filter.tagGroups.map((group) => (group.length === 0 ? NOTHING : taggedWithAny(group))),
-    filter.excludedTagIds.length === 0 ? undefined : not(taggedWithAny(filter.excludedTagIds)),
-    filter.sourceIds === undefined ? undefined : filter.sourceIds.length === 0 ? NOTHING : inArray(articles.sourceId, filter.sourceIds),
+    ...filter.tagGroups.map((group) => (group === false ? NOTHING : taggedWithAny(group))),
+    filter.excludedTagIds === undefined ? undefined : not(taggedWithAny(filter.excludedTagIds)),
+    filter.sourceIds === undefined ? undefined : filter.sourceIds === false ? NOTHING : inIds(articles.sourceId, filter.sourceIds),
     // sort_at is the publication time for everything ever published, and it is indexed.
     filter.from === undefined ? undefined : gte(articles.sortAt, filter.from),
     filter.to === undefined ? undefined : lte(articles.sortAt, filter.to),
@@ -60,7 +93,7 @@ function conditions(filter: ListFilter, timeIndexed = true): (SQL | undefined)[]
 }
 
 /** A state as stored: scheduled and published are both stored published, told apart by time. */
-export function statusIs(state: ArticleState, now: number, timeIndexed = true): SQL[] {
+export function statusIs(state: ArticleState, now: number | Placeholder, timeIndexed = true): SQL[] {
   if (state === 'scheduled') return [eq(articles.status, 'published'), gt(articles.sortAt, now)]
   if (state === 'published') return [eq(articles.status, 'published'), timeReached(now, timeIndexed)]
   return [eq(articles.status, state)]
@@ -80,49 +113,136 @@ function ordering(sort: Sort) {
   }
 }
 
+/** The parameters of one page's query, named as its placeholders. */
+type PageValues = Record<string, unknown>
+
+/**
+ * What decides the SQL text of a page (and not only its values): the order, which filters are
+ * present, the viewer's kind, the cursor's direction. Each shape is prepared once.
+ */
+function shapeOf(filter: SqlFilter, options: ListOptions): string {
+  const present = (value: unknown) => (value === undefined ? '-' : value === false ? '0' : '+')
+  return [
+    options.sort,
+    options.withBody,
+    options.highlight,
+    options.seek?.direction ?? '',
+    filter.status,
+    canSeeUnpublished(filter.viewer),
+    filter.tagGroups.map(present).join(''),
+    ...[filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].map(present),
+  ].join('|')
+}
+
+/**
+ * The filter with a placeholder for each value it has, and the values by placeholder name:
+ * a page query is built once per shape from the first and run with the second.
+ */
+function placeholders(filter: SqlFilter, options: ListOptions): { filter: SqlFilter; seek: ListOptions['seek'] | undefined; values: PageValues } {
+  const values: PageValues = { now: filter.now, limit: options.limit }
+  const bind = <T>(name: string, value: T | undefined) => {
+    if (value === undefined || value === false) return value
+    values[name] = value
+    return sql.placeholder(name)
+  }
+  const seek = options.seek && { direction: options.seek.direction, key: options.seek.key.map((value, i) => bind(`seek${i}`, value)) }
+  return {
+    filter: {
+      now: sql.placeholder('now'),
+      status: filter.status,
+      viewer: filter.viewer,
+      match: bind('match', filter.match),
+      tagGroups: filter.tagGroups.map((group, i) => bind(`tags${i}`, group) as Placeholder | false),
+      excludedTagIds: bind('excluded', filter.excludedTagIds),
+      sourceIds: bind('sources', filter.sourceIds) as Placeholder | false | undefined,
+      from: bind('from', filter.from),
+      to: bind('to', filter.to),
+      updatedSince: bind('updatedSince', filter.updatedSince),
+      language: bind('language', filter.language),
+      byline: bind('byline', filter.byline),
+    },
+    seek: seek as ListOptions['seek'],
+    values,
+  }
+}
+
+/** Prepared page statements by shape; a few dozen in practice, the bound is a guard. */
+const MAX_PREPARED_PAGES = 500
+
 export function createArticleQueries(db: DbOrTx) {
   /**
    * FROM articles or, with a search, FROM the index CROSS JOIN articles: SQLite keeps the order
    * of a cross join, so the search drives and each hit is one primary-key lookup (the planner
    * would otherwise probe the index once per visible article).
    */
-  function from<S extends SelectedFields>(selection: S, filter: ListFilter) {
+  function from<S extends SelectedFields>(selection: S, filter: SqlFilter) {
     if (filter.match === undefined) return db.select(selection).from(articles).$dynamic()
     return db.select(selection).from(articlesFts).$dynamic().crossJoin(articles)
   }
 
-  const matchingIds = (filter: ListFilter) => from({ id: articles.id }, filter).where(and(...conditions(filter)))
+  const matchingIds = (filter: SqlFilter) => from({ id: articles.id }, filter).where(and(...conditions(filter)))
+
+  function buildPage(filter: SqlFilter, options: ListOptions, seek: ListOptions['seek']) {
+    const { keys, order } = ordering(options.sort)
+    const page = keyset(keys, seek, order)
+    // Going down the newest order, the cursor is the upper bound that matters; the updated
+    // order reads its own index.
+    const descendingSeek = order === 'desc' && seek?.direction === 'next'
+    const timeIndexed = !(descendingSeek || options.sort === 'updated')
+    const { body, bodyHtml, bodyText, ...summary } = getTableColumns(articles)
+    const selection = {
+      ...summary,
+      ...(options.withBody ? { body, bodyHtml, bodyText } : {}),
+      cursorKey0: sql<number>`${keys[0]}`.as('cursor_key0'),
+      ...(options.highlight
+        ? {
+            highlight: sql<string>`snippet(articles_fts, -1, ${HIGHLIGHT_OPEN}, ${HIGHLIGHT_CLOSE}, '…', 24)`.as('highlight'),
+          }
+        : {}),
+    }
+    return from(selection, filter)
+      .where(and(...conditions(filter, timeIndexed), page.where))
+      .orderBy(...page.orderBy)
+      .limit(sql.placeholder('limit') as unknown as number)
+  }
+
+  // Built by Drizzle's query builder once per shape, then run prepared: building the query on
+  // every request cost about three times running it (bench/README.md).
+  const preparedPages = new Map<string, ReturnType<ReturnType<typeof buildPage>['prepare']>>()
+
+  function preparedPage(listFilter: ListFilter, options: ListOptions) {
+    const filter = toSqlFilter(listFilter)
+    const shape = shapeOf(filter, options)
+    const bound = placeholders(filter, options)
+    let prepared = preparedPages.get(shape)
+    if (prepared === undefined) {
+      prepared = buildPage(bound.filter, options, bound.seek).prepare()
+      if (preparedPages.size < MAX_PREPARED_PAGES) preparedPages.set(shape, prepared)
+    }
+    return { prepared, values: bound.values }
+  }
 
   return {
-    page(filter: ListFilter, options: ListOptions) {
-      const { keys, order } = ordering(options.sort)
-      const page = keyset(keys, options.seek, order)
-      // Going down the newest order, the cursor is the upper bound that matters; the updated
-      // order reads its own index.
-      const descendingSeek = order === 'desc' && options.seek?.direction === 'next'
-      const timeIndexed = !(descendingSeek || options.sort === 'updated')
-      const { body, bodyHtml, bodyText, ...summary } = getTableColumns(articles)
-      const selection = {
-        ...summary,
-        ...(options.withBody ? { body, bodyHtml, bodyText } : {}),
-        cursorKey0: sql<number>`${keys[0]}`.as('cursor_key0'),
-        ...(options.highlight
-          ? {
-              highlight: sql<string>`snippet(articles_fts, -1, ${HIGHLIGHT_OPEN}, ${HIGHLIGHT_CLOSE}, '…', 24)`.as('highlight'),
-            }
-          : {}),
-      }
-      return from(selection, filter)
-        .where(and(...conditions(filter, timeIndexed), page.where))
-        .orderBy(...page.orderBy)
-        .limit(options.limit)
+    /** One page of a list: rows with every summary column (the body if asked) and the cursor key. */
+    page(listFilter: ListFilter, options: ListOptions) {
+      const { prepared, values } = preparedPage(listFilter, options)
+      return prepared.all(values)
     },
 
-    count(filter: ListFilter): number {
+    /** The SQL and parameters `page` runs (test/query-plan.test.ts reads their plan). */
+    pageSql(listFilter: ListFilter, options: ListOptions): { sql: string; params: unknown[] } {
+      const { prepared, values } = preparedPage(listFilter, options)
+      const query = prepared.getQuery()
+      return { sql: query.sql, params: fillPlaceholders(query.params, values) }
+    },
+
+    count(listFilter: ListFilter): number {
+      const filter = toSqlFilter(listFilter)
       return from({ n: count() }, filter).where(and(...conditions(filter))).get()?.n ?? 0
     },
 
-    facets(filter: ListFilter, wanted: Facet[]): Facets {
+    facets(listFilter: ListFilter, wanted: Facet[]): Facets {
+      const filter = toSqlFilter(listFilter)
       const facets: Facets = {}
       const n = count()
       if (wanted.includes('tag')) {

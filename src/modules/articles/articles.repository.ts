@@ -128,7 +128,7 @@ export function createArticlesRepository(db: DbOrTx) {
 
     /** One page of a list, in the order and with the filters given; rows carry their cursor key. */
     list(filter: ListFilter, options: ListOptions): ArticleListRow[] {
-      const rows = queries.page(filter, options).all() as (ArticleRow & { cursorKey0: number; highlight?: string })[]
+      const rows = queries.page(filter, options) as (ArticleRow & { cursorKey0: number; highlight?: string })[]
       return embed(rows, filter.now).map((summary, i) => {
         const row = rows[i]!
         const item: ArticleListRow = { ...summary, cursorKey: [row.cursorKey0, row.id] }

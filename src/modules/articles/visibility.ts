@@ -1,4 +1,4 @@
-import { and, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, inArray, isNull, lte, or, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import { articles, type RemoveReason } from '../../db/schema.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 
@@ -14,7 +14,7 @@ import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
  * Published and archived rows always have a publishedAt, so sort_at equals it there and the
  * time test runs on the list index.
  */
-export function visibleTo(viewer: Viewer, now: number, options: { timeIndexed?: boolean } = {}): SQL {
+export function visibleTo(viewer: Viewer, now: number | Placeholder, options: { timeIndexed?: boolean } = {}): SQL {
   const notDeleted = isNull(articles.deletedAt)
   if (canSeeUnpublished(viewer)) return notDeleted
   return and(
@@ -29,7 +29,7 @@ export function visibleTo(viewer: Viewer, now: number, options: { timeIndexed?: 
  * `sort_at <= now`. SQLite bounds an index range by one upper bound: where a cursor or another
  * order should bound it instead, the unary plus keeps this test off the index (same rows).
  */
-export function timeReached(now: number, indexed: boolean): SQL {
+export function timeReached(now: number | Placeholder, indexed: boolean): SQL {
   return indexed ? lte(articles.sortAt, now) : sql`+${articles.sortAt} <= ${now}`
 }
 
