@@ -5,6 +5,8 @@ import type { ImportResult } from './load.js'
 
 export type RunResult = {
   workers: number
+  /** RESPONSE_CACHE_MB at its default (true) or 0; results from before the cache have none. */
+  responseCache?: boolean
   baseline: Measurement[]
   scenarios: Measurement[]
   /** The server's peak resident memory (VmHWM, largest process) over the whole run. */
@@ -25,6 +27,11 @@ export type Report = {
 }
 
 const MB = 1024 * 1024
+/** How the server ran: its WORKERS and whether its response cache was on. */
+export const settingOf = (run: RunResult) => `WORKERS=${run.workers}, response cache ${run.responseCache ? 'on' : 'off'}`
+/** The run the issue's targets are judged on: one worker, as configured by default otherwise. */
+export const judgedRun = (runs: RunResult[]) =>
+  runs.find((r) => r.workers === 1 && r.responseCache !== false) ?? runs.find((r) => r.workers === 1)
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US')
 const n2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n0(n))
@@ -59,8 +66,8 @@ function runTable(run: RunResult): string[] {
 
 function comparison(runs: RunResult[]): string[] {
   if (runs.length < 2) return []
-  const header = runs.map((r) => `WORKERS=${r.workers} req/s | CPU ms/req`).join(' | ')
-  const lines = ['## WORKERS compared', '', `| scenario | ${header} |`, `|---|${runs.map(() => '---:|---:|').join('')}`]
+  const header = runs.map((r) => `${settingOf(r)}: req/s | CPU ms/req`).join(' | ')
+  const lines = ['## Settings compared', '', `| scenario | ${header} |`, `|---|${runs.map(() => '---:|---:|').join('')}`]
   for (const [i, m] of runs[0]!.scenarios.entries()) {
     const cells = runs.map((r) => `${n0(r.scenarios[i]!.requestsPerSecond)} | ${n2(r.scenarios[i]!.cpuMsPerRequest)}`).join(' | ')
     lines.push(`| ${m.name} | ${cells} |`)
@@ -76,7 +83,7 @@ type Target = { what: string; target: string; measured: string; met: boolean }
 
 /** The issue's targets that this run can judge (they are set for 100,000 articles and WORKERS=1). */
 function targets(report: Report): Target[] {
-  const run = report.runs.find((r) => r.workers === 1)
+  const run = judgedRun(report.runs)
   if (!run) return []
   const base = baselineRate(run)
   const by = (prefix: string) => run.scenarios.find((m) => m.name.startsWith(prefix))
@@ -134,10 +141,10 @@ export function toMarkdown(report: Report, growth: string[] = []): string {
     '',
     `- machine: ${machine.cores} cores, ${machine.model}, ${machine.memoryGb} GB; load generator (autocannon) on the same machine`,
     `- Node ${report.node}; ${n0(report.articles)} articles; ${report.connections} connections, ${report.seconds} s per scenario after a warm-up`,
-    `- WORKERS: ${report.runs.map((r) => r.workers).join(', ')}${report.serverRoot ? `; server from ${report.serverRoot}` : ''}`,
+    `- settings: ${report.runs.map(settingOf).join('; ')}${report.serverRoot ? `; server from ${report.serverRoot}` : ''}`,
     '',
   ]
-  for (const run of report.runs) lines.push(`## WORKERS=${run.workers}`, '', ...runTable(run), '')
+  for (const run of report.runs) lines.push(`## ${settingOf(run)}`, '', ...runTable(run), '')
   lines.push(...comparison(report.runs), '')
   if (report.imports.length > 0) {
     lines.push('## Import (bulk import service, batches)', '', '| import | articles | seconds | articles/s |', '|---|---:|---:|---:|')
@@ -146,7 +153,7 @@ export function toMarkdown(report: Report, growth: string[] = []): string {
   }
   const judged = targets(report)
   if (judged.length > 0) {
-    lines.push(`## Targets (the issue sets them for 100,000 articles, WORKERS=1; this run: ${n0(report.articles)})`, '', '| target | wanted | measured | met |', '|---|---|---:|---|')
+    lines.push(`## Targets (the issue sets them for 100,000 articles, WORKERS=1; this run: ${n0(report.articles)}, ${settingOf(judgedRun(report.runs)!)})`, '', '| target | wanted | measured | met |', '|---|---|---:|---|')
     for (const t of judged) lines.push(`| ${t.what} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`)
     lines.push('')
   }

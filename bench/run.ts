@@ -1,4 +1,4 @@
-// npm run bench [-- --articles 100000] [--workers 1,2] [--seconds 5] [--warmup 2] [--connections 10]
+// npm run bench [-- --articles 100000] [--workers 1,2] [--cache on,off] [--seconds 5] [--warmup 2] [--connections 10]
 //   [--scenarios "get by slug,list newest"] [--profile] [--no-build] [--no-import] [--server-root DIR]
 // Builds, loads (or reuses) the cached database, then for each WORKERS value starts the real
 // compiled server on a copy of it, and a bare Fastify baseline serving the same bytes, and drives
@@ -16,7 +16,7 @@ import { drive, peakRssBytes, processTree, type Measurement, type Scenario } fro
 import { cachedDatabase, importLines, type ImportResult } from './load.js'
 import { machine } from './proc.js'
 import { summarizeProfiles } from './profile.js'
-import { baselineRate, toMarkdown, type Report, type RunResult } from './report.js'
+import { baselineRate, judgedRun, settingOf, toMarkdown, type Report, type RunResult } from './report.js'
 import { deepCursor, readFixtures, scenarios } from './scenarios.js'
 import { ROOT, startBaseline, startServer } from './servers.js'
 
@@ -24,6 +24,8 @@ const { values } = parseArgs({
   options: {
     articles: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '1' },
+    // The response cache: `on` (the default configuration), `off` (every request built), or both.
+    cache: { type: 'string', default: 'on' },
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '10' },
@@ -37,6 +39,7 @@ const { values } = parseArgs({
 })
 const articles = Number(values.articles)
 const workersList = values.workers.split(',').map(Number)
+const cacheList = values.cache.split(',').map((s) => s.trim() === 'on')
 const drive_ = { seconds: Number(values.seconds), warmupSeconds: Number(values.warmup), connections: Number(values.connections) }
 const wanted = values.scenarios?.split(',').map((s) => s.trim().toLowerCase())
 /** Articles per import-speed measurement: enough for a stable rate at today's speed (bench/README.md). */
@@ -71,15 +74,17 @@ async function measureImports(cached: string, work: string): Promise<Report['imp
   return imports
 }
 
-async function runWorkers(cached: string, work: string, workers: number): Promise<RunResult> {
-  const databasePath = join(work, `serve-${workers}.db`)
+async function runSetting(cached: string, work: string, workers: number, responseCache: boolean): Promise<RunResult> {
+  const name = `w${workers}-cache-${responseCache ? 'on' : 'off'}`
+  const databasePath = join(work, `serve-${name}.db`)
   copyFileSync(cached, databasePath)
   const fixtures = readFixtures(databasePath)
-  const profileDir = join(RESULTS, 'profiles', `${stamp}-w${workers}`)
+  const profileDir = join(RESULTS, 'profiles', `${stamp}-${name}`)
   const server = await startServer({
     databasePath,
     port: await freePort(),
     workers,
+    responseCache,
     ...(values['server-root'] ? { root: values['server-root'] } : {}),
     nodeArgs: values.profile ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   })
@@ -94,15 +99,15 @@ async function runWorkers(cached: string, work: string, workers: number): Promis
     baseline = await startBaseline({ bodyFile, contentType: sample.headers.get('content-type')!, port: await freePort() })
     const base: Scenario = { name: 'baseline', expect: [200], requests: [{ path: '/baseline' }] }
     const measure = async (url: string, pid: number, scenario: Scenario): Promise<Measurement> => {
-      log(`WORKERS=${workers}: ${scenario.name}`)
+      log(`${settingOf(result)}: ${scenario.name}`)
       return drive(url, pid, scenario, drive_)
     }
-    const result: RunResult = { workers, baseline: [], scenarios: [], peakRssBytes: 0 }
+    const result: RunResult = { workers, responseCache, baseline: [], scenarios: [], peakRssBytes: 0 }
     result.baseline.push(await measure(baseline.url, baseline.process.pid!, base))
     for (const scenario of chosen) result.scenarios.push(await measure(server.url, server.process.pid!, scenario))
     result.baseline.push(await measure(baseline.url, baseline.process.pid!, base))
     result.peakRssBytes = peakRssBytes(processTree(server.process.pid!))
-    log(`WORKERS=${workers}: baseline ${Math.round(baselineRate(result))} req/s`)
+    log(`${settingOf(result)}: baseline ${Math.round(baselineRate(result))} req/s`)
     return result
   } finally {
     await baseline?.stop()
@@ -113,12 +118,12 @@ async function runWorkers(cached: string, work: string, workers: number): Promis
 
 /** get-by-slug and first-page throughput (as ratios to their baselines) against earlier results of other sizes. */
 function growth(report: Report): string[] {
-  const run = report.runs.find((r) => r.workers === 1)
+  const run = judgedRun(report.runs)
   if (!run) return []
   const earlier: Report[] = []
   for (const file of readdirSync(RESULTS).filter((f) => f.endsWith('.json')).sort()) {
     const other = JSON.parse(readFileSync(join(RESULTS, file), 'utf8')) as Report
-    if (other.articles !== report.articles && other.runs.some((r) => r.workers === 1)) earlier.push(other)
+    if (other.articles !== report.articles && judgedRun(other.runs)?.responseCache === run.responseCache) earlier.push(other)
   }
   const latestBySize = new Map(earlier.map((r) => [r.articles, r]))
   if (latestBySize.size === 0) return []
@@ -126,9 +131,9 @@ function growth(report: Report): string[] {
     const m = r.scenarios.find((s) => s.name.startsWith(prefix))
     return m ? m.requestsPerSecond / baselineRate(r) : NaN
   }
-  const lines = ['## Growth (× baseline, WORKERS=1, against the latest results of other sizes)', '', '| articles | get by slug | list newest 20 | when |', '|---:|---:|---:|---|']
+  const lines = [`## Growth (× baseline, ${settingOf(run)}, against the latest results of other sizes)`, '', '| articles | get by slug | list newest 20 | when |', '|---:|---:|---:|---|']
   for (const r of [...latestBySize.values(), report].sort((a, b) => a.articles - b.articles)) {
-    const w1 = r.runs.find((x) => x.workers === 1)!
+    const w1 = judgedRun(r.runs)!
     lines.push(`| ${r.articles.toLocaleString('en-US')} | ${ratio(w1, 'get by slug').toFixed(2)} | ${ratio(w1, 'list newest').toFixed(2)} | ${r.startedAt} |`)
   }
   return lines
@@ -147,7 +152,7 @@ async function main() {
     if (loaded) imports.push({ label: `the cached database (${articles.toLocaleString('en-US')}, empty at start)`, result: loaded })
     if (!values['no-import']) imports.push(...(await measureImports(cached, work)))
     const runs: RunResult[] = []
-    for (const workers of workersList) runs.push(await runWorkers(cached, work, workers))
+    for (const workers of workersList) for (const cache of cacheList) runs.push(await runSetting(cached, work, workers, cache))
     const { model, cores, memoryGb } = machine()
     const report: Report = {
       startedAt,

@@ -39,13 +39,15 @@ function running(child: ChildProcess, port: number): Running {
 }
 
 /**
- * `node dist/server.js` with production settings on 127.0.0.1: logging at warn, no rate limit
- * (it would only measure the limiter), the bench admin key for writes, WORKERS as given.
+ * `node dist/server.js` with production settings on 127.0.0.1: logging at warn, the rate limiter
+ * on (it runs on every request in production) with a limit no run reaches, the bench admin key
+ * for writes, WORKERS as given, the response cache on or off.
  */
 export async function startServer(options: {
   databasePath: string
   port: number
   workers: number
+  responseCache: boolean
   nodeArgs?: string[]
   /** Another checkout's compiled server (before/after comparisons); default this one. */
   root?: string
@@ -59,7 +61,8 @@ export async function startServer(options: {
       PORT: String(options.port),
       DATABASE_PATH: options.databasePath,
       LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '0',
+      RATE_LIMIT_MAX: '1000000000',
+      ...(options.responseCache ? {} : { RESPONSE_CACHE_MB: '0' }),
       WORKERS: String(options.workers),
       NEWSDESK_ADMIN_KEY: ADMIN_KEY,
     },
