@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import t from 'tap'
 
 // The real entry point as a node:cluster of two workers on one SQLite file: concurrent writes
-// through both never fail with "database is locked", and If-Match still lets exactly one win.
+// through both never fail with "database is locked", If-Match still lets exactly one win, and
+// neither worker's response cache ever hides the other's writes.
 
 const ADMIN_KEY = 'cluster-test-admin-key-0123456789'
 
@@ -74,6 +75,28 @@ t.test('two workers share the port and the database', async (t) => {
   t.equal(patches.filter((s) => s === 412).length, 9, 'the others are told it changed')
   const tag = (await fetch(`${base}/v1/tags/tag-0`).then((r) => r.json())) as { version: number }
   t.equal(tag.version, 2)
+
+  // Each worker keeps its own response cache: fill both, write through either, and every read
+  // after the write's 200, whichever worker answers it, has the new version.
+  const article = (await fetch(`${base}/v1/articles`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ headline: 'Cached twice', body: 'Words.', status: 'published' }),
+  }).then((r) => r.json())) as { id: string }
+  const read = () =>
+    Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${base}/v1/articles/${article.id}`).then(async (r) => ({ status: r.headers.get('cache-status'), version: ((await r.json()) as { version: number }).version })),
+      ),
+    )
+  const before = await read()
+  t.ok(before.some((r) => r.status === 'newsdesk; hit'), 'the reads are served from the cache')
+  for (let edit = 2; edit <= 6; edit++) {
+    const patched = await fetch(`${base}/v1/articles/${article.id}`, { method: 'PATCH', headers, body: JSON.stringify({ headline: `Edit ${edit}` }) })
+    t.equal(patched.status, 200)
+    const after = await read()
+    t.same(new Set(after.map((r) => r.version)), new Set([edit]), `after edit ${edit}, every worker answers version ${edit}`)
+  }
 
   child.kill('SIGTERM')
   const [code] = await exited
