@@ -3,9 +3,11 @@ import type { Deps } from '../../deps.js'
 import { notFound } from '../../http/errors.js'
 import type { Seek } from '../../http/pagination.js'
 import { createArticlesRepository } from './articles.repository.js'
-import type { Article, ArticlePatch } from './articles.schemas.js'
+import { ArticleSchema, type Article, type ArticlePatch } from './articles.schemas.js'
 import type { Actor, ArticlesService } from './articles.service.js'
+import { readingTimeMinutes, renderBody } from './body.js'
 import { createRevisionsRepository, type Revision } from './revisions.repository.js'
+import { countWords } from './word-count.js'
 
 /** What a revision restore brings back: the content and metadata, never the lifecycle state. */
 const RESTORED_FIELDS = [
@@ -15,6 +17,39 @@ const RESTORED_FIELDS = [
 
 /** Fields a diff ignores: they change on every version by definition. */
 const BOOKKEEPING = new Set(['version', 'updatedAt', 'bodyHtml', 'bodyText', 'wordCount', 'readingTimeMinutes'])
+
+const FIELDS = Object.keys(ArticleSchema.shape) as (keyof Article)[]
+/** Fields the representation allows to be null. */
+const NULLABLE = new Set(FIELDS.filter((field) => ArticleSchema.shape[field].safeParse(null).success))
+/** What a field that cannot be null reads as when missing: the column's default, or derived. */
+const DEFAULTS: { [K in keyof Article]?: (article: Article) => Article[K] } = {
+  language: () => 'en',
+  tags: () => [],
+  corrections: () => [],
+  wordCount: (article) => countWords(article.bodyText),
+  readingTimeMinutes: (article) => readingTimeMinutes(article.wordCount), // after wordCount: FIELDS keeps the schema's order
+}
+
+/**
+ * A snapshot stores the article as it was written, so one written before a field existed
+ * (externalId, embargoedUntil, withdrawnAt, ...) lacks it, and the response schema would refuse
+ * it with a 500. Every revision read goes through here: a missing field reads as null where
+ * the representation allows null, else as its default above. bodyFormat came later than bodies,
+ * which were all plain text until then: such a body is rendered again as text.
+ */
+function withDefaults(revision: Revision): Revision {
+  const article: Partial<Article> = { ...revision.article }
+  if (article.bodyFormat === undefined) {
+    const { html, text } = renderBody(article.body!, 'text')
+    Object.assign(article, { bodyFormat: 'text', bodyHtml: html, bodyText: text })
+  }
+  for (const field of FIELDS) {
+    if (article[field] !== undefined) continue
+    const value = NULLABLE.has(field) ? null : DEFAULTS[field]?.(article as Article)
+    if (value !== undefined) Object.assign(article, { [field]: value })
+  }
+  return { ...revision, article: article as Article }
+}
 
 export function createRevisionsService({ db }: Deps, articles: ArticlesService) {
   const revisions = createRevisionsRepository(db)
@@ -28,7 +63,7 @@ export function createRevisionsService({ db }: Deps, articles: ArticlesService) 
   function get(idOrSlug: string, version: number): Revision {
     const revision = revisions.get(articleId(idOrSlug), version)
     if (!revision) throw notFound(`The article "${idOrSlug}" has no revision ${version}.`)
-    return revision
+    return withDefaults(revision)
   }
 
   return {

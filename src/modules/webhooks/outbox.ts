@@ -37,27 +37,39 @@ function lateEvents(db: DbOrTx, cursor: FeedCursor, now: number, limit: number):
 
 /**
  * Change-feed events as webhook events, with the article as the change feed renders it (as an
- * anonymous reader sees it now): an upsert that brings the article into the public list is
- * article.published, another upsert article.updated, and a remove (or an upsert whose article is
- * no longer public) article.removed. Tags and source come along for the filters; for an article
- * that no longer exists at all they are unknown (null / undefined) and filters let it through.
+ * anonymous reader sees it now). Each says how the article's place in the public list changed
+ * since the webhook's position in the feed (`since`): article.published when it was not listed
+ * there and is now, article.updated when it was and still is, article.removed when it was and no
+ * longer is, and nothing when it was not and is not (published and removed again between two
+ * rounds: a subscriber never had it). Whether it was listed comes from the article's history
+ * (the feed keeps only its newest event), else, for an article older than its history, from the
+ * event. Tags and source come along for the filters; for an article that no longer exists at
+ * all they are unknown (null / undefined) and filters let it through.
  */
-function mapEvents(db: DbOrTx, events: ChangeEvent[], now: number): Mapped[] {
+function mapEvents(db: DbOrTx, events: ChangeEvent[], now: number, since: number): (Mapped | null)[] {
   const articles = createArticlesRepository(db)
   const rows = articles.rowsByIds([...new Set(events.map((e) => e.articleId))])
   const rendered = new Map(articles.toArticles(rows, now).map((a) => [a.id, a]))
   const rowById = new Map(rows.map((r) => [r.id, r]))
+  const known = createChangesRepository(db).listedAt(events.map((e) => ({ id: e.articleId, version: e.version })), since)
   return events.map((event) => {
     const row = rowById.get(event.articleId)
     const article = rendered.get(event.articleId)
     const from = row ? publicListFrom(row) : null
+    const listedNow = event.type === 'upsert' && article !== undefined && from !== null && from <= now
+    // What subscribers were last told. Without history: an article created since was not listed;
+    // for an older one the event decides, as the feed alone would.
+    const wasListed =
+      known.get(event.articleId) ?? (row !== undefined && row.createdAt > since ? false : event.type === 'remove' || !event.entersList)
+    known.set(event.articleId, listedNow) // a second event of the article in this batch follows on from this one
     const base = { seq: event.seq, articleId: event.articleId }
     const tags = article ? article.tags.map((t) => t.slug) : null
     const source = article ? (article.source?.slug ?? null) : undefined
-    if (event.type === 'upsert' && article && from !== null && from <= now) {
-      const type = event.entersList ? 'article.published' : 'article.updated'
+    if (listedNow) {
+      const type = wasListed ? 'article.updated' : 'article.published'
       return { type, data: { ...base, version: article.version, article }, tags, source }
     }
+    if (!wasListed) return null
     const reason = event.reason ?? (row ? absenceReason(row, now) : 'deleted')
     return { type: 'article.removed', data: { ...base, version: row?.version ?? event.version, reason }, tags, source }
   })
@@ -83,9 +95,9 @@ export function createOutbox({ db, clock }: Deps) {
         const events = [...late, ...fresh]
         if (events.length === 0) return false
         const deliveries = createDeliveriesRepository(tx)
-        mapEvents(tx, events, now).forEach((event, i) => {
+        mapEvents(tx, events, now, cursor.effectiveAt).forEach((event, i) => {
           const source = events[i]!
-          if (!wanted(hook, event)) return
+          if (event === null || !wanted(hook, event)) return
           const payload = JSON.stringify({ type: event.type, timestamp: iso(source.effectiveAt), data: event.data })
           deliveries.insert({
             id: webhookId('msg'),
