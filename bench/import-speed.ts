@@ -13,12 +13,16 @@ import { createArticlesService } from '../src/modules/articles/articles.service.
 import { createBulkService } from '../src/modules/bulk/bulk.service.js'
 import { readLines } from '../src/modules/bulk/ndjson.js'
 import { seedCatalog, syntheticLines, writeLines } from './data.js'
-import { cachedDatabase } from './load.js'
+import { cachedDatabase, writtenBytes } from './load.js'
 
-/** Imports an NDJSON file as the CLI does; CPU seconds too, since wall time on a shared machine is noisy. */
+/**
+ * Imports an NDJSON file as the CLI does; CPU seconds too, since wall time on a shared machine is
+ * noisy, and the bytes written, since at scale the import waits on its writes.
+ */
 async function importFile(db: Db, path: string) {
   const deps = { db, clock: Date.now, config: loadConfig({}) }
   const bulk = createBulkService(deps, createArticlesService(deps))
+  const written = writtenBytes()
   const cpu = process.cpuUsage()
   const started = performance.now()
   const report = await bulk.importLines(readLines(createReadStream(path)), {
@@ -30,7 +34,7 @@ async function importFile(db: Db, path: string) {
   const seconds = (performance.now() - started) / 1000
   const used = process.cpuUsage(cpu)
   if (report.summary.failed > 0) throw new Error(`${report.summary.failed} lines failed: ${JSON.stringify(report.results.find((r) => r.status === 'failed'))}`)
-  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, summary: report.summary }
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, bytes: writtenBytes() - written, summary: report.summary }
 }
 
 async function main() {
@@ -56,11 +60,11 @@ async function main() {
     full.$client.close()
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-    const row = (label: string, r: { seconds: number; cpuSeconds: number; summary: { lines: number } }) =>
-      `| ${label} | ${fmt(r.summary.lines)} | ${r.seconds.toFixed(1)} | ${fmt(r.summary.lines / r.seconds)} | ${fmt(r.summary.lines / r.cpuSeconds)} |`
-    console.log('| import | articles | seconds | articles/s | articles per CPU-second |')
-    console.log('|---|---:|---:|---:|---:|')
-    if (loaded) console.log(`| ${fmt(base)} into an empty database (loading the cache) | ${fmt(base)} | ${loaded.seconds.toFixed(1)} | ${fmt(loaded.rate)} | |`)
+    const row = (label: string, r: { seconds: number; cpuSeconds: number; bytes: number; summary: { lines: number } }) =>
+      `| ${label} | ${fmt(r.summary.lines)} | ${r.seconds.toFixed(1)} | ${fmt(r.summary.lines / r.seconds)} | ${fmt(r.summary.lines / r.cpuSeconds)} | ${fmt(r.bytes / r.summary.lines / 1024)} |`
+    console.log('| import | articles | seconds | articles/s | articles per CPU-second | KB written per article |')
+    console.log('|---|---:|---:|---:|---:|---:|')
+    if (loaded) console.log(`| ${fmt(base)} into an empty database (loading the cache) | ${fmt(base)} | ${loaded.seconds.toFixed(1)} | ${fmt(loaded.rate)} | | |`)
     console.log(row('into an empty database', intoEmpty))
     console.log(row(`into ${fmt(base)} articles (with the search index)`, intoFull))
     console.log(row('the same lines again (all unchanged)', again))

@@ -29,6 +29,15 @@ async function* asLines(lines: Iterable<string>): AsyncGenerator<NdjsonLine> {
   for (const text of lines) yield { line: ++line, text }
 }
 
+/** Bytes this process has written so far (Linux /proc/self/io `wchar`; 0 elsewhere): an import's WAL and checkpoints. */
+export function writtenBytes(): number {
+  try {
+    return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? 0)
+  } catch {
+    return 0
+  }
+}
+
 export type ImportResult = { articles: number; seconds: number; rate: number }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { keyset } from '../../db/keyset.js'
 import { articleCorrections, articleRevisions } from '../../db/schema.js'
@@ -36,11 +36,22 @@ export function createRevisionsRepository(db: DbOrTx) {
   const correctionsOf = once(() =>
     db.select().from(articleCorrections).where(inJsonArray(articleCorrections.articleId, 'ids')).orderBy(asc(articleCorrections.id)).prepare(),
   )
+  // Once per write (and per imported line).
+  const insert = once(() =>
+    db
+      .insert(articleRevisions)
+      .values({
+        articleId: sql.placeholder('articleId'),
+        version: sql.placeholder('version'),
+        createdAt: sql.placeholder('createdAt'),
+        actor: sql.placeholder('actor'),
+        snapshot: sql.placeholder('snapshot'),
+      })
+      .prepare(),
+  )
   return {
     insert(articleId: string, actor: string, article: Article, at: number) {
-      db.insert(articleRevisions)
-        .values({ articleId, version: article.version, createdAt: at, actor, snapshot: toSnapshot(article) })
-        .run()
+      insert().run({ articleId, version: article.version, createdAt: at, actor, snapshot: toSnapshot(article) })
     },
     get(articleId: string, version: number): Revision | undefined {
       const row = db

@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod'
 import { problems } from '../../http/schemas.js'
 import { ExportLinesSchema, ExportQuerySchema } from './bulk.schemas.js'
 import type { BulkService } from './bulk.service.js'
-import { NDJSON_MEDIA_TYPE } from './ndjson.js'
+import { NDJSON_MEDIA_TYPE, ndjsonStream } from './ndjson.js'
 
 export const exportRoutes: FastifyPluginAsyncZod<{ bulk: BulkService }> = async (app, { bulk }) => {
   app.get(
@@ -27,7 +26,7 @@ export const exportRoutes: FastifyPluginAsyncZod<{ bulk: BulkService }> = async 
     async (request, reply) => {
       const lines = bulk.exportLines(request.viewer, request.query.format, `${request.protocol}://${request.host}`)
       // A stream is sent as it is (never serialised); the schema only documents the lines.
-      const body = Readable.from(lines, { objectMode: false }) as unknown as string
+      const body = ndjsonStream(lines) as unknown as string
       return reply.type(`${NDJSON_MEDIA_TYPE}; charset=utf-8`).send(body)
     },
   )
