@@ -105,7 +105,7 @@ const EnvSchema = z.object({
     }),
   WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(30),
-  RESPONSE_CACHE_MB: z.coerce.number().min(0).max(4096).default(32),
+  RESPONSE_CACHE_MB: z.coerce.number().min(0).max(4096).default(16),
 })
 
 export type Config = {
