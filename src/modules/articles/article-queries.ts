@@ -7,6 +7,7 @@ import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
+import { inJsonArray } from './prepared.js'
 import type { ArticleState } from './lifecycle.js'
 import { timeReached, visibleTo } from './visibility.js'
 import { HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN } from './search-query.js'
@@ -55,10 +56,8 @@ type SqlFilter = {
 }
 
 const NOTHING = sql`0`
-const inIds = (column: SQL | typeof articles.sourceId | typeof articleTags.tagId, ids: Param<string>) =>
-  sql`${column} in (select value from json_each(${ids}))`
 const taggedWithAny = (tagIds: Param<string>) =>
-  sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${inIds(articleTags.tagId, tagIds)})`
+  sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${inJsonArray(articleTags.tagId, tagIds)})`
 
 const jsonIds = (ids: string[]) => (ids.length === 0 ? false : JSON.stringify(ids))
 
@@ -82,7 +81,7 @@ function conditions(filter: SqlFilter, timeIndexed = true): (SQL | undefined)[] 
     filter.match === undefined ? undefined : eq(articlesFts.rowid, articles.docId),
     ...filter.tagGroups.map((group) => (group === false ? NOTHING : taggedWithAny(group))),
     filter.excludedTagIds === undefined ? undefined : not(taggedWithAny(filter.excludedTagIds)),
-    filter.sourceIds === undefined ? undefined : filter.sourceIds === false ? NOTHING : inIds(articles.sourceId, filter.sourceIds),
+    filter.sourceIds === undefined ? undefined : filter.sourceIds === false ? NOTHING : inJsonArray(articles.sourceId, filter.sourceIds),
     // sort_at is the publication time for everything ever published, and it is indexed.
     filter.from === undefined ? undefined : gte(articles.sortAt, filter.from),
     filter.to === undefined ? undefined : lte(articles.sortAt, filter.to),

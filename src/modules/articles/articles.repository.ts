@@ -83,12 +83,12 @@ export function createArticlesRepository(db: DbOrTx) {
         .select({ articleId: articleTags.articleId, id: tags.id, slug: tags.slug, name: tags.name, kind: tags.kind })
         .from(articleTags)
         .innerJoin(tags, eq(tags.id, articleTags.tagId))
-        .where(inJsonArray(articleTags.articleId, 'ids'))
+        .where(inJsonArray(articleTags.articleId, sql.placeholder('ids')))
         .orderBy(asc(articleTags.articleId), asc(articleTags.position))
         .prepare(),
     ),
     sourcesOf: once(() =>
-      db.select({ id: sources.id, slug: sources.slug, name: sources.name }).from(sources).where(inJsonArray(sources.id, 'ids')).prepare(),
+      db.select({ id: sources.id, slug: sources.slug, name: sources.name }).from(sources).where(inJsonArray(sources.id, sql.placeholder('ids'))).prepare(),
     ),
     // Once per imported line (the upsert's match); externalIdTaken is create's and update's uniqueness check.
     rowByExternalId: once(() => db.select().from(articles).where(eq(articles.externalId, sql.placeholder('externalId'))).prepare()),
@@ -110,7 +110,7 @@ export function createArticlesRepository(db: DbOrTx) {
       db
         .select({ id: tags.id, slug: tags.slug, name: tags.name, kind: tags.kind })
         .from(tags)
-        .where(or(inJsonArray(tags.id, 'refs'), inJsonArray(tags.slug, 'refs')))
+        .where(or(inJsonArray(tags.id, sql.placeholder('refs')), inJsonArray(tags.slug, sql.placeholder('refs'))))
         .prepare(),
     ),
     sourceByRef: once(() =>

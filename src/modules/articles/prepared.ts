@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm'
+import { sql, type Placeholder, type SQL } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 
 // Hot reads are prepared once (`.prepare()` with `sql.placeholder`) instead of being rebuilt by
@@ -12,9 +12,9 @@ export function once<T>(make: () => T): () => T {
 }
 
 /**
- * `column IN (the members of a JSON array)`: one prepared statement whatever the number of ids;
- * pass `JSON.stringify(ids)` as the placeholder's value. SQLite probes the column's index once
- * per member, as it would for a literal IN list.
+ * `column IN (the members of a JSON array)`: one statement whatever the number of ids. Pass the
+ * JSON text, or a placeholder for it (`sql.placeholder('ids')`, given `JSON.stringify(ids)` when
+ * run). SQLite probes the column's index once per member, as it would for a literal IN list.
  */
-export const inJsonArray = (column: SQLiteColumn, placeholder: string): SQL =>
-  sql`${column} in (select value from json_each(${sql.placeholder(placeholder)}))`
+export const inJsonArray = (column: SQLiteColumn, ids: string | Placeholder): SQL =>
+  sql`${column} in (select value from json_each(${ids}))`

@@ -34,7 +34,7 @@ function toRevision(row: typeof articleRevisions.$inferSelect): Revision {
 export function createRevisionsRepository(db: DbOrTx) {
   // Every article response reads its corrections: prepared on first use (prepared.ts).
   const correctionsOf = once(() =>
-    db.select().from(articleCorrections).where(inJsonArray(articleCorrections.articleId, 'ids')).orderBy(asc(articleCorrections.id)).prepare(),
+    db.select().from(articleCorrections).where(inJsonArray(articleCorrections.articleId, sql.placeholder('ids'))).orderBy(asc(articleCorrections.id)).prepare(),
   )
   // Once per write (and per imported line).
   const insert = once(() =>
