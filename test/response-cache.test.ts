@@ -45,6 +45,51 @@ t.test('a hit still revalidates: If-None-Match gets a 304, and HEAD works', asyn
   }
 })
 
+t.test('a revalidation that was never a 200 here is stored as validators, and only answers the same copy', async (t) => {
+  const h = await build(t)
+  const article = await createPublished(h)
+  const url = `/v1/articles/${article.id}`
+  // The client's copy came from elsewhere (another worker, a CDN): the write key bypasses the cache.
+  const etag = String((await get(h, url, h.auth.write)).headers.etag)
+  const first = await get(h, url, { 'if-none-match': etag })
+  t.equal(first.statusCode, 304)
+  t.equal(status(first), STORED, 'the 304 is stored')
+  const second = await get(h, url, { 'if-none-match': etag })
+  t.equal(second.statusCode, 304)
+  t.equal(status(second), HIT, 'the next revalidation is a hit')
+  t.equal(second.body, '')
+  for (const name of ['etag', 'last-modified', 'vary', 'cache-control']) {
+    t.equal(second.headers[name], first.headers[name], `same ${name}`)
+  }
+  t.equal(second.headers['content-type'], undefined, 'a 304 has no content type')
+  const bySince = await get(h, url, { 'if-modified-since': String(first.headers['last-modified']) })
+  t.equal(bySince.statusCode, 304, 'If-Modified-Since is answered from the validators too')
+  t.equal(status(bySince), HIT)
+
+  // Without a matching copy the validators cannot answer: a miss that stores the body.
+  const stale = await get(h, url, { 'if-none-match': '"v0"' })
+  t.equal(stale.statusCode, 200)
+  t.equal(status(stale), STORED)
+  t.equal(stale.json().id, article.id)
+  const plain = await get(h, url)
+  t.equal(status(plain), HIT)
+  t.equal(plain.body, stale.body)
+  t.equal((await get(h, url, { 'if-none-match': etag })).statusCode, 304, 'the body entry revalidates too')
+
+  // After an edit the stored validators are for the old content: the old copy gets the new one.
+  await h.app.inject({ method: 'PATCH', url, headers: h.auth.write, payload: { headline: 'Edited' } })
+  const edited = await get(h, url, { 'if-none-match': etag })
+  t.equal(edited.statusCode, 200)
+  t.equal(edited.json().headline, 'Edited')
+
+  // Collections too: the ETag is a hash of the body.
+  const listEtag = String((await get(h, '/v1/articles', h.auth.write)).headers.etag)
+  const listed = await get(h, '/v1/articles', { 'if-none-match': listEtag })
+  t.equal(listed.statusCode, 304, 'with only public articles, the keyed list is the public one')
+  t.equal(status(listed), STORED)
+  t.equal(status(await get(h, '/v1/articles', { 'if-none-match': listEtag })), HIT)
+})
+
 t.test('every write through the API is seen at once', async (t) => {
   const h = await build(t)
   const article = await createPublished(h, { headline: 'Before' })

@@ -86,11 +86,14 @@ export function itemNotModified(
   return noneMatchHits(request.headers['if-none-match'], versionEtag(item.version, representation))
 }
 
-function notModified(request: FastifyRequest, reply: FastifyReply, etag: string): boolean {
+/**
+ * Whether a GET's copy, named by If-None-Match or else If-Modified-Since (RFC 9110 13.2.2), is
+ * current for a response with these validators.
+ */
+export function notModified(request: FastifyRequest, etag: string, lastModified: unknown): boolean {
   const ifNoneMatch = request.headers['if-none-match']
   if (ifNoneMatch !== undefined) return noneMatchHits(ifNoneMatch, etag)
   const since = request.headers['if-modified-since']
-  const lastModified = reply.getHeader('last-modified')
   if (since === undefined || typeof lastModified !== 'string') return false
   const sinceMs = Date.parse(since)
   return Number.isFinite(sinceMs) && Date.parse(lastModified) <= sinceMs
@@ -125,7 +128,7 @@ export const conditionalGet = fp(
         etag = `"${createHash('sha1').update(payload).digest('base64url')}"`
         reply.header('etag', etag)
       }
-      if (!notModified(request, reply, etag)) return done(null, payload)
+      if (!notModified(request, etag, reply.getHeader('last-modified'))) return done(null, payload)
       reply.code(304).removeHeader('content-type').removeHeader('content-length')
       // Fastify's own HEAD hook runs after this one and needs the payload (it measures it, then
       // drops it); a null there is a TypeError and a 500.

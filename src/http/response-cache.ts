@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import { canSeeUnpublished } from './auth.js'
+import { notModified } from './conditional.js'
 
 /**
  * A cache of whole public responses, kept in each process: the bytes and validators of a 200
@@ -29,7 +30,12 @@ declare module 'fastify' {
   }
 }
 
-type Entry = { token: string; body: string; bytes: number; headers: [string, string][] }
+/**
+ * A stored response. `body` is null when only a 304 was seen: the validators alone answer the
+ * next revalidation with the same copy (the common case for a polling client), and a request
+ * that needs the body is a miss that stores it.
+ */
+type Entry = { token: string; body: string | null; bytes: number; headers: [string, string][] }
 
 /**
  * The response headers that belong to the content; the rest are set per request. Vary is
@@ -58,9 +64,25 @@ const CACHE_STATUS = {
 const keyOf = (request: FastifyRequest) =>
   `${request.protocol}://${request.host}${request.url}\n${request.headers.accept ?? ''}`
 
+const header = (entry: Entry, name: string) => entry.headers.find(([stored]) => stored === name)?.[1]
+
+/** Whether the entry answers this request: with its body, or with a 304 from its validators. */
+const answers = (request: FastifyRequest, entry: Entry) =>
+  entry.body !== null || notModified(request, header(entry, 'etag') ?? '', header(entry, 'last-modified'))
+
+/** An empty 200 with the entry's validators is turned into the 304 by conditionalGet's hook. */
 function replay(reply: FastifyReply, entry: Entry) {
   for (const [name, value] of entry.headers) reply.header(name, value)
-  return reply.header('cache-status', CACHE_STATUS.hit).send(entry.body)
+  return reply.header('cache-status', CACHE_STATUS.hit).send(entry.body ?? '')
+}
+
+function storedHeaders(reply: FastifyReply): [string, string][] {
+  const headers: [string, string][] = []
+  for (const name of STORED_HEADERS) {
+    const value = reply.getHeader(name)
+    if (typeof value === 'string') headers.push([name, value])
+  }
+  return headers
 }
 
 /** The payload as a string: Node writes a string body together with the headers, in one syscall. */
@@ -86,7 +108,7 @@ export const responseCache = fp(
       const key = keyOf(request)
       const token = contentToken()
       const entry = entries.get(key)
-      if (entry?.token === token) return replay(reply, entry)
+      if (entry?.token === token && answers(request, entry)) return replay(reply, entry)
       request.responseCacheSlot = { key, token }
       done()
     })
@@ -96,18 +118,21 @@ export const responseCache = fp(
     app.addHook('onSend', (request, reply, payload, done) => {
       const slot = request.responseCacheSlot
       if (slot === null) return done(null, payload)
+      if (reply.statusCode === 304) {
+        // Keep a stored body of the same content: it answers more requests than the validators.
+        if (entries.peek(slot.key)?.token !== slot.token) {
+          entries.set(slot.key, { token: slot.token, body: null, bytes: 0, headers: storedHeaders(reply) })
+        }
+        reply.header('cache-status', CACHE_STATUS.stored)
+        return done(null, payload)
+      }
       const body = reply.statusCode === 200 ? asText(payload) : undefined
       const bytes = body === undefined ? 0 : Buffer.byteLength(body)
       if (body === undefined || bytes > maxBytes / 4) {
         reply.header('cache-status', CACHE_STATUS.miss)
         return done(null, payload)
       }
-      const headers: [string, string][] = []
-      for (const name of STORED_HEADERS) {
-        const value = reply.getHeader(name)
-        if (typeof value === 'string') headers.push([name, value])
-      }
-      entries.set(slot.key, { token: slot.token, body, bytes, headers })
+      entries.set(slot.key, { token: slot.token, body, bytes, headers: storedHeaders(reply) })
       reply.header('cache-status', CACHE_STATUS.stored)
       done(null, payload)
     })
