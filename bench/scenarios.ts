@@ -71,6 +71,12 @@ export function scenarios(f: Fixtures): Scenario[] {
   return [
     { name: 'get by slug', expect: [200], requests: [{ path: () => `/v1/articles/${article().slug}` }] },
     { name: 'get by id', expect: [200], requests: [{ path: () => `/v1/articles/${article().id}` }] },
+    // What a browser sends: the body goes out as brotli (the client cores do not decode it).
+    {
+      name: 'compressed get by slug (br)',
+      expect: [200],
+      requests: [{ path: () => `/v1/articles/${article().slug}`, headers: { 'accept-encoding': 'gzip, deflate, br' } }],
+    },
     { name: 'list newest 20', expect: [200], requests: [{ path: '/v1/articles?limit=20' }] },
     { name: 'list by tag', expect: [200], requests: [{ path: () => `/v1/articles?tag=${tag()}` }] },
     {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import { canSeeUnpublished } from './auth.js'
+import { COMPRESS_THRESHOLD, compressed, negotiatedEncoding, type Encoding } from './compression.js'
 import { notModified } from './conditional.js'
 
 /**
@@ -14,7 +15,8 @@ import { notModified } from './conditional.js'
  * the clock reaches a time at which a scheduled article or an embargo would change what
  * anonymous readers see. It is read before the response is built, so an entry is never older
  * than its token. Everything per request (rate-limit headers, CORS, Vary, Cache-Control, the
- * 304 decision, compression, the request id) still runs on every hit, in the usual hooks.
+ * 304 decision, the request id) still runs on every hit, in the usual hooks. Compression is
+ * chosen per request too, as @fastify/compress would, but each encoding is made once per entry.
  *
  * Routes opt in with `config: { responseCache: true }`; bench/README.md has what it saves.
  */
@@ -33,9 +35,13 @@ declare module 'fastify' {
 /**
  * A stored response. `body` is null when only a 304 was seen: the validators alone answer the
  * next revalidation with the same copy (the common case for a polling client), and a request
- * that needs the body is a miss that stores it.
+ * that needs the body is a miss that stores it. `encoded` holds the body compressed for the
+ * clients that asked so far (browsers all do): once per encoding, not on every hit.
  */
-type Entry = { token: string; body: string | null; bytes: number; headers: [string, string][] }
+type Entry = { token: string; body: Buffer | null; encoded: Partial<Record<Encoding, Buffer>>; headers: [string, string][] }
+
+const sizeOf = (entry: Entry) =>
+  256 + (entry.body?.length ?? 0) + (entry.encoded.br?.length ?? 0) + (entry.encoded.gzip?.length ?? 0)
 
 /**
  * The response headers that belong to the content; the rest are set per request. Vary is
@@ -66,15 +72,9 @@ const keyOf = (request: FastifyRequest) =>
 
 const header = (entry: Entry, name: string) => entry.headers.find(([stored]) => stored === name)?.[1]
 
-/** Whether the entry answers this request: with its body, or with a 304 from its validators. */
-const answers = (request: FastifyRequest, entry: Entry) =>
-  entry.body !== null || notModified(request, header(entry, 'etag') ?? '', header(entry, 'last-modified'))
-
-/** An empty 200 with the entry's validators is turned into the 304 by conditionalGet's hook. */
-function replay(reply: FastifyReply, entry: Entry) {
-  for (const [name, value] of entry.headers) reply.header(name, value)
-  return reply.header('cache-status', CACHE_STATUS.hit).send(entry.body ?? '')
-}
+/** Whether the client's copy is this entry's, by the rules conditionalGet answers a 304 by. */
+const fresh = (request: FastifyRequest, entry: Entry) =>
+  notModified(request, header(entry, 'etag') ?? '', header(entry, 'last-modified'))
 
 function storedHeaders(reply: FastifyReply): [string, string][] {
   const headers: [string, string][] = []
@@ -85,16 +85,35 @@ function storedHeaders(reply: FastifyReply): [string, string][] {
   return headers
 }
 
-/** The payload as a string: Node writes a string body together with the headers, in one syscall. */
-const asText = (payload: unknown) =>
-  typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined
+/** The payload as bytes: a hit then writes them as they are, with no encoding per request. */
+const asBytes = (payload: unknown) =>
+  typeof payload === 'string' ? Buffer.from(payload) : Buffer.isBuffer(payload) ? payload : undefined
 
 export const responseCache = fp(
   async (app: FastifyInstance, { maxBytes, contentToken }: ResponseCacheOptions) => {
     app.decorateRequest('responseCacheSlot', null)
     if (maxBytes === 0) return
     // Least recently used out first; no single response takes more than a quarter of it.
-    const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (entry) => entry.bytes + 256 })
+    const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: sizeOf })
+
+    /**
+     * Answers from an entry. For a current copy, an empty 200 with the entry's validators, which
+     * conditionalGet's hook turns into the 304. A compressed body carries its Content-Encoding,
+     * so @fastify/compress leaves it alone.
+     */
+    function replay(request: FastifyRequest, reply: FastifyReply, key: string, entry: Entry) {
+      for (const [name, value] of entry.headers) reply.header(name, value)
+      reply.header('cache-status', CACHE_STATUS.hit)
+      if (entry.body === null || fresh(request, entry)) return reply.send('')
+      const encoding = entry.body.length >= COMPRESS_THRESHOLD ? negotiatedEncoding(request) : undefined
+      if (encoding === undefined) return reply.send(entry.body)
+      let encoded = entry.encoded[encoding]
+      if (encoded === undefined) {
+        encoded = entry.encoded[encoding] = compressed(entry.body, encoding)
+        entries.set(key, entry) // sized again, with the new variant
+      }
+      return reply.header('content-encoding', encoding).send(encoded)
+    }
 
     // preValidation: after authentication and the rate limit (onRequest), before the query is
     // parsed. Only a URL that once gave a 200 is ever stored, so a hit needs no validation.
@@ -108,7 +127,7 @@ export const responseCache = fp(
       const key = keyOf(request)
       const token = contentToken()
       const entry = entries.get(key)
-      if (entry?.token === token && answers(request, entry)) return replay(reply, entry)
+      if (entry?.token === token && (entry.body !== null || fresh(request, entry))) return replay(request, reply, key, entry)
       request.responseCacheSlot = { key, token }
       done()
     })
@@ -121,18 +140,17 @@ export const responseCache = fp(
       if (reply.statusCode === 304) {
         // Keep a stored body of the same content: it answers more requests than the validators.
         if (entries.peek(slot.key)?.token !== slot.token) {
-          entries.set(slot.key, { token: slot.token, body: null, bytes: 0, headers: storedHeaders(reply) })
+          entries.set(slot.key, { token: slot.token, body: null, encoded: {}, headers: storedHeaders(reply) })
         }
         reply.header('cache-status', CACHE_STATUS.stored)
         return done(null, payload)
       }
-      const body = reply.statusCode === 200 ? asText(payload) : undefined
-      const bytes = body === undefined ? 0 : Buffer.byteLength(body)
-      if (body === undefined || bytes > maxBytes / 4) {
+      const body = reply.statusCode === 200 ? asBytes(payload) : undefined
+      if (body === undefined || body.length > maxBytes / 4) {
         reply.header('cache-status', CACHE_STATUS.miss)
         return done(null, payload)
       }
-      entries.set(slot.key, { token: slot.token, body, bytes, headers: storedHeaders(reply) })
+      entries.set(slot.key, { token: slot.token, body, encoded: {}, headers: storedHeaders(reply) })
       reply.header('cache-status', CACHE_STATUS.stored)
       done(null, payload)
     })
