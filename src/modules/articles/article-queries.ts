@@ -179,6 +179,12 @@ export function createArticleQueries(db: DbOrTx) {
     return db.select(selection).from(articlesFts).$dynamic().crossJoin(articles)
   }
 
+  /** A filter that leaves most of the list: nothing but the status, the viewer and a language. */
+  const broad = (filter: SqlFilter) =>
+    [filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.byline].every(
+      (value) => value === undefined,
+    ) && filter.tagGroups.length === 0
+
   const matchingIds = (filter: SqlFilter) => from({ id: articles.id }, filter).where(and(...conditions(filter)))
 
   function buildPage(filter: SqlFilter, options: ListOptions, seek: ListOptions['seek']) {
@@ -245,23 +251,40 @@ export function createArticleQueries(db: DbOrTx) {
       const facets: Facets = {}
       const n = count()
       if (wanted.includes('tag')) {
-        facets.tag = db
-          .select({ slug: tags.slug, name: tags.name, count: n })
+        // Counted by tag id, then the top 20 named. A narrowed list is counted from its articles
+        // (a lookup of each one's tags); a broad one from the tag index read in order, each
+        // entry checked against the matching articles: at 100,000 articles 0.2 s instead of 0.4.
+        // `+article_id` keeps SQLite from the per-article lookup, which it would otherwise pick.
+        const member = broad(filter) ? sql`+${articleTags.articleId}` : sql`${articleTags.articleId}`
+        const counted = db
+          .select({ tagId: articleTags.tagId, count: sql<number>`count(*)`.as('count') })
           .from(articleTags)
-          .innerJoin(tags, eq(tags.id, articleTags.tagId))
-          .where(inArray(articleTags.articleId, matchingIds(filter)))
-          .groupBy(tags.id)
-          .orderBy(desc(n), asc(tags.name))
+          .where(inArray(member, matchingIds(filter)))
+          .groupBy(articleTags.tagId)
+          .orderBy(desc(sql`count`))
           .limit(20)
+          .as('counted')
+        facets.tag = db
+          .select({ slug: tags.slug, name: tags.name, count: counted.count })
+          .from(counted)
+          .innerJoin(tags, eq(tags.id, counted.tagId))
+          .orderBy(desc(counted.count), asc(tags.name))
           .all()
       }
       if (wanted.includes('source')) {
-        facets.source = from({ slug: sources.slug, name: sources.name, count: n }, filter)
-          .innerJoin(sources, eq(sources.id, articles.sourceId))
-          .where(and(...conditions(filter)))
-          .groupBy(sources.id)
-          .orderBy(desc(n), asc(sources.name))
+        // Counted by source id from the list index, then the top 20 named (half the time of
+        // joining the source to every article).
+        const counted = from({ sourceId: articles.sourceId, count: sql<number>`count(*)`.as('count') }, filter)
+          .where(and(...conditions(filter), sql`${articles.sourceId} is not null`))
+          .groupBy(articles.sourceId)
+          .orderBy(desc(sql`count`))
           .limit(20)
+          .as('counted')
+        facets.source = db
+          .select({ slug: sources.slug, name: sources.name, count: counted.count })
+          .from(counted)
+          .innerJoin(sources, eq(sources.id, counted.sourceId))
+          .orderBy(desc(counted.count), asc(sources.name))
           .all()
       }
       if (wanted.includes('month')) {
