@@ -59,6 +59,10 @@ function freePort(): Promise<number> {
   })
 }
 
+const removeDatabase = (path: string) => {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true })
+}
+
 /** Import speed: IMPORT_SAMPLE new articles into an empty database, and into a copy of the cached one. */
 async function measureImports(cached: string, work: string): Promise<Report['imports']> {
   const imports: Report['imports'] = []
@@ -71,6 +75,7 @@ async function measureImports(cached: string, work: string): Promise<Report['imp
   const label = `into a ${articles.toLocaleString('en-US')}-article database`
   imports.push({ label, result: await importLines(full, syntheticLines(IMPORT_SAMPLE, 7, 10_000_000), IMPORT_SAMPLE, `Import ${label}`) })
   full.$client.close()
+  removeDatabase(join(work, 'full.db'))
   return imports
 }
 
@@ -112,6 +117,8 @@ async function runSetting(cached: string, work: string, workers: number, respons
   } finally {
     await baseline?.stop()
     await server.stop()
+    // A copy of 1,000,000 articles is about 20 GB: one at a time.
+    removeDatabase(databasePath)
     if (values.profile) console.log(summarizeProfiles(profileDir))
   }
 }
