@@ -7,7 +7,7 @@ import { createArticlesRepository } from '../articles/articles.repository.js'
 import { absenceReason, publicListFrom } from '../articles/visibility.js'
 import { createChangesRepository, type ChangeEvent } from '../changes/changes.repository.js'
 import { createDeliveriesRepository } from './deliveries.repository.js'
-import { webhookId } from './ids.js'
+import { newId } from '../../ids.js'
 import { createWebhooksRepository, type FeedCursor, type WebhookRow } from './webhooks.repository.js'
 
 /** Events read per webhook per transaction. */
@@ -100,7 +100,7 @@ export function createOutbox({ db, clock }: Deps) {
           if (event === null || !wanted(hook, event)) return
           const payload = JSON.stringify({ type: event.type, timestamp: iso(source.effectiveAt), data: event.data })
           deliveries.insert({
-            id: webhookId('msg'),
+            id: newId('msg'),
             webhookId: hook.id,
             eventSeq: source.seq,
             eventType: event.type,

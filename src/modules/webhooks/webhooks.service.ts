@@ -6,7 +6,7 @@ import type { Seek } from '../../http/pagination.js'
 import { createSourcesRepository } from '../sources/sources.repository.js'
 import { createTagsRepository } from '../tags/tags.repository.js'
 import { createDeliveriesRepository } from './deliveries.repository.js'
-import { webhookId } from './ids.js'
+import { newId } from '../../ids.js'
 import { newSecret } from './signing.js'
 import { createTargetGuard } from './target-guard.js'
 import { createWebhooksRepository, type WebhookRow } from './webhooks.repository.js'
@@ -52,7 +52,7 @@ export function createWebhooksService({ db, clock, config }: Deps) {
           const now = clock()
           const cursor = createWebhooksRepository(tx).feedEnd(now)
           return createWebhooksRepository(tx).insert({
-            id: webhookId('whk'),
+            id: newId('whk'),
             url: input.url,
             events: [...new Set(input.events)],
             tag: input.tag ?? null,
