@@ -111,6 +111,25 @@ export const contentGeneration = sqliteTable('content_generation', {
   n: integer('n').notNull(),
 })
 
+export const LIST_COUNT_FACETS = ['all', 'tag', 'source', 'month'] as const
+
+/**
+ * How many articles are "listable" (published and not deleted) in all (key ''), per tag, per
+ * source and per month of publication, kept by triggers (migration 0009) in the same
+ * transaction as every write, from any process. Readers subtract the few listable articles
+ * that the clock still hides (scheduled, under embargo) to get the public list's facets and
+ * total without counting a million rows (article-queries.ts).
+ */
+export const listCounts = sqliteTable(
+  'list_counts',
+  {
+    facet: text('facet', { enum: LIST_COUNT_FACETS }).notNull(),
+    key: text('key').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.facet, t.key] })],
+)
+
 export const CHANGE_TYPES = ['upsert', 'remove'] as const
 export const REMOVE_REASONS = ['deleted', 'unpublished', 'withdrawn', 'archived', 'embargoed'] as const
 export type RemoveReason = (typeof REMOVE_REASONS)[number]

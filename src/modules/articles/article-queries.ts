@@ -7,6 +7,7 @@ import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
+import { createListCounts } from './list-counts.js'
 import { inJsonArray } from './prepared.js'
 import type { ArticleState } from './lifecycle.js'
 import { timeReached, visibleTo } from './visibility.js'
@@ -179,6 +180,16 @@ export function createArticleQueries(db: DbOrTx) {
     return db.select(selection).from(articlesFts).$dynamic().crossJoin(articles)
   }
 
+  const listCounts = createListCounts(db)
+
+  /** What anonymous readers (and read keys) see, unfiltered: counted by list_counts' triggers. */
+  const wholePublicList = (filter: ListFilter) =>
+    filter.status === 'published' &&
+    !canSeeUnpublished(filter.viewer) &&
+    filter.tagGroups.length === 0 &&
+    filter.excludedTagIds.length === 0 &&
+    [filter.match, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].every((v) => v === undefined)
+
   /** A filter that leaves most of the list: nothing but the status, the viewer and a language. */
   const broad = (filter: SqlFilter) =>
     [filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.byline].every(
@@ -242,11 +253,13 @@ export function createArticleQueries(db: DbOrTx) {
     },
 
     count(listFilter: ListFilter): number {
+      if (wholePublicList(listFilter)) return listCounts.total(listFilter.now)
       const filter = toSqlFilter(listFilter)
       return from({ n: count() }, filter).where(and(...conditions(filter))).get()?.n ?? 0
     },
 
     facets(listFilter: ListFilter, wanted: Facet[]): Facets {
+      if (wholePublicList(listFilter)) return listCounts.facets(listFilter.now, wanted)
       const filter = toSqlFilter(listFilter)
       const facets: Facets = {}
       const n = count()
