@@ -15,12 +15,18 @@ import type { Facet, Facets } from './articles.schemas.js'
  * checks that after random sequences of writes and moves of the clock.
  */
 export function createListCounts(db: DbOrTx) {
-  /** Listable articles the clock hides at `now`: due to be published, or under embargo. */
+  /**
+   * Listable articles the clock hides at `now`: due to be published, or under embargo. Found by
+   * the two indexes, then looked up by rowid. Each choice here keeps SQLite off a plan that reads
+   * all 1,000,000 articles (1.6 s): UNION ALL, as a UNION is merged in rowid order, which scans
+   * the table for the embargo side; the `+`, so that `status = 'published'` does not pick the
+   * whole list index over the rowid lookups. An article in both sides is looked up once anyway.
+   */
   const hidden = (now: number) => sql`
     ${articles.docId} IN (
       SELECT ${articles.docId} FROM ${articles} WHERE ${articles.status} = 'published' AND ${articles.sortAt} > ${now}
-      UNION SELECT ${articles.docId} FROM ${articles} WHERE ${articles.embargoedUntil} > ${now}
-    ) AND ${articles.status} = 'published' AND ${articles.deletedAt} IS NULL`
+      UNION ALL SELECT ${articles.docId} FROM ${articles} WHERE ${articles.embargoedUntil} > ${now}
+    ) AND +${articles.status} = 'published' AND +${articles.deletedAt} IS NULL`
 
   const month = sql`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
 
