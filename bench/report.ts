@@ -121,12 +121,11 @@ function targets(report: Report): Target[] {
     p99('search a word', 25),
     p99('search a phrase', 25),
     p99('facets', 50),
-    ...report.imports.map((i) => ({
-      what: `import ${i.label}`,
-      target: '≥ 20,000 articles/s',
-      measured: `${n0(i.result.rate)} /s`,
-      met: i.result.rate >= 20_000,
-    })),
+    // Issue 6: 20,000 articles/s into an empty database, 5,000/s into one that holds articles.
+    ...report.imports.map((i) => {
+      const wanted = /empty/.test(i.label) ? 20_000 : 5_000
+      return { what: `import ${i.label}`, target: `≥ ${n0(wanted)} articles/s`, measured: `${n0(i.result.rate)} /s`, met: i.result.rate >= wanted }
+    }),
     {
       what: 'server RSS while serving',
       target: report.articles >= 1_000_000 ? '< 300 MB' : '< 200 MB',
