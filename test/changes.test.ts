@@ -1,10 +1,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/client.js'
-import { createKeysService } from '../src/modules/keys/keys.service.js'
-import { build, testClock } from './helper.js'
+import { build, memoryApp, testClock } from './helper.js'
 import { createArticle } from './factories.js'
 
 type Change = { type: 'upsert' | 'remove'; articleId: string; version: number; reason?: string; article?: { version: number } }
@@ -60,12 +57,8 @@ t.test('replaying the feed from any cursor ends with exactly the public list', a
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 35 }), async (ops) => {
       const clock = testClock()
-      const db = openDatabase(':memory:')
-      const app = await buildApp({ config: { ...loadConfig({}), databasePath: ':memory:' }, db, clock, logger: false })
+      const { app, call, close } = await memoryApp(clock)
       try {
-        const headers = { authorization: `Bearer ${createKeysService(db, clock).create('prop', 'write').key}` }
-        const call = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-          app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
         await call('POST', '/v1/tags', { name: 'One', slug: 'one' })
         await call('POST', '/v1/tags', { name: 'Two', slug: 'two' })
         const ids: string[] = []
@@ -116,8 +109,7 @@ t.test('replaying the feed from any cursor ends with exactly the public list', a
           }
         }
       } finally {
-        await app.close()
-        db.$client.close()
+        await close()
       }
     }),
     { numRuns: 60 },

@@ -210,3 +210,19 @@ t.test('related: an unknown article is a 404 problem', async (t) => {
   t.match(res.headers['content-type'], /^application\/problem\+json/)
   t.match(res.json(), { status: 404, type: String, detail: String })
 })
+
+t.test('past the 20th tag, ties are broken by name, on the whole list and on a filtered one', async (t) => {
+  const h = await build(t)
+  // 25 tags used once each, made in reverse order, and one used twice.
+  const slugs = Array.from({ length: 25 }, (_, i) => `t${String(24 - i).padStart(2, '0')}`)
+  await createTags(h, ...slugs, 'zz-popular')
+  for (const slug of slugs) await createPublished(h, { publishedAt: '2015-07-10T10:00:00.000Z', tags: [slug] })
+  await createPublished(h, { publishedAt: '2015-07-11T10:00:00.000Z', tags: ['zz-popular'] })
+  await createPublished(h, { publishedAt: '2015-07-12T10:00:00.000Z', tags: ['zz-popular'] })
+  const expected = ['zz-popular', ...[...slugs].sort().slice(0, 19)]
+  for (const url of ['/v1/articles?facets=tag', '/v1/articles?facets=tag&from=2015-01-01']) {
+    const facets = await facetsOf(h, url)
+    t.same(facets.tag!.map((f) => f.slug), expected, url)
+    t.equal(facets.tag![0]!.count, 2)
+  }
+})

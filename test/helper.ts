@@ -40,3 +40,20 @@ export type Harness = Awaited<ReturnType<typeof build>>
 
 /** The real scraped article, with its curly quotes and non-breaking spaces. */
 export const seedArticleText = readFileSync(new URL('../../shared/fixtures/seed-article.txt', import.meta.url), 'utf8')
+
+/**
+ * The real app on an in-memory database with a write key, for property tests that build one per
+ * generated case (a file each would be slow); `call` sends a keyed request. Close it when done.
+ */
+export async function memoryApp(clock: TestClock) {
+  const db = openDatabase(':memory:')
+  const app = await buildApp({ config: { ...loadConfig({}), databasePath: ':memory:' }, db, clock, logger: false })
+  const headers = { authorization: `Bearer ${createKeysService(db, clock).create('prop', 'write').key}` }
+  const call = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+    app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
+  const close = async () => {
+    await app.close()
+    db.$client.close()
+  }
+  return { app, db, call, close }
+}

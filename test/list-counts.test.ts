@@ -1,10 +1,6 @@
 import fc from 'fast-check'
 import t from 'tap'
-import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { openDatabase } from '../src/db/client.js'
-import { createKeysService } from '../src/modules/keys/keys.service.js'
-import { testClock } from './helper.js'
+import { memoryApp, testClock } from './helper.js'
 
 // The whole public list's facets and total come from list_counts, kept by triggers (migration
 // 0009), less what the clock still hides (src/modules/articles/list-counts.ts). After any
@@ -63,12 +59,8 @@ t.test('the counted facets and total equal the live ones and a walk of the list'
   await fc.assert(
     fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), async (ops) => {
       const clock = testClock()
-      const db = openDatabase(':memory:')
-      const app = await buildApp({ config: { ...loadConfig({}), databasePath: ':memory:' }, db, clock, logger: false })
+      const { app, db, call, close } = await memoryApp(clock)
       try {
-        const headers = { authorization: `Bearer ${createKeysService(db, clock).create('prop', 'write').key}` }
-        const call = (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-          app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
         for (const slug of TAGS) await call('POST', '/v1/tags', { name: slug.toUpperCase(), slug })
         for (const slug of SOURCES) await call('POST', '/v1/sources', { name: slug.toUpperCase(), slug })
         const ids: string[] = []
@@ -131,8 +123,7 @@ t.test('the counted facets and total equal the live ones and a walk of the list'
         clock.now += 6 * HOUR // every scheduled article and embargo of the sequence has come due
         await check()
       } finally {
-        await app.close()
-        db.$client.close()
+        await close()
       }
     }),
     { numRuns: 60 },

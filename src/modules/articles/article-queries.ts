@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, fillPlaceholders, getTableColumns, gt, gte, inArray, lte, ne, not, sql, type Placeholder, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, fillPlaceholders, getTableColumns, gt, gte, inArray, lte, ne, not, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import type { SelectedFields } from 'drizzle-orm/sqlite-core'
 import { keyset } from '../../db/keyset.js'
@@ -190,6 +190,17 @@ export function createArticleQueries(db: DbOrTx) {
     filter.excludedTagIds.length === 0 &&
     [filter.match, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].every((v) => v === undefined)
 
+  /**
+   * The 20 most used of counts per tag or source id, named: most used first, ties by name. The
+   * counts are one row per tag or source, so naming and ordering them all costs little.
+   */
+  function topNamed(counted: SQLWrapper, named: typeof tags | typeof sources) {
+    return db.all<{ slug: string; name: string; count: number }>(sql`
+      SELECT ${named.slug} AS slug, ${named.name} AS name, counted.count AS count
+      FROM (${counted}) AS counted JOIN ${named} ON ${named.id} = counted.id
+      ORDER BY counted.count DESC, ${named.name} ASC LIMIT 20`)
+  }
+
   /** A filter that leaves most of the list: nothing but the status, the viewer and a language. */
   const broad = (filter: SqlFilter) =>
     [filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.byline].every(
@@ -270,35 +281,19 @@ export function createArticleQueries(db: DbOrTx) {
         // `+article_id` keeps SQLite from the per-article lookup, which it would otherwise pick.
         const member = broad(filter) ? sql`+${articleTags.articleId}` : sql`${articleTags.articleId}`
         const counted = db
-          .select({ tagId: articleTags.tagId, count: sql<number>`count(*)`.as('count') })
+          .select({ id: sql<string>`${articleTags.tagId}`.as('id'), count: sql<number>`count(*)`.as('count') })
           .from(articleTags)
           .where(inArray(member, matchingIds(filter)))
           .groupBy(articleTags.tagId)
-          .orderBy(desc(sql`count`))
-          .limit(20)
-          .as('counted')
-        facets.tag = db
-          .select({ slug: tags.slug, name: tags.name, count: counted.count })
-          .from(counted)
-          .innerJoin(tags, eq(tags.id, counted.tagId))
-          .orderBy(desc(counted.count), asc(tags.name))
-          .all()
+        facets.tag = topNamed(counted, tags)
       }
       if (wanted.includes('source')) {
-        // Counted by source id from the list index, then the top 20 named (half the time of
-        // joining the source to every article).
-        const counted = from({ sourceId: articles.sourceId, count: sql<number>`count(*)`.as('count') }, filter)
+        // Counted by source id from the list index, then named (half the time of joining the
+        // source to every article).
+        const counted = from({ id: sql<string>`${articles.sourceId}`.as('id'), count: sql<number>`count(*)`.as('count') }, filter)
           .where(and(...conditions(filter), sql`${articles.sourceId} is not null`))
           .groupBy(articles.sourceId)
-          .orderBy(desc(sql`count`))
-          .limit(20)
-          .as('counted')
-        facets.source = db
-          .select({ slug: sources.slug, name: sources.name, count: counted.count })
-          .from(counted)
-          .innerJoin(sources, eq(sources.id, counted.sourceId))
-          .orderBy(desc(counted.count), asc(sources.name))
-          .all()
+        facets.source = topNamed(counted, sources)
       }
       if (wanted.includes('month')) {
         const month = sql<string>`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`

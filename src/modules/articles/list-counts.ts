@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, articleTags, listCounts, sources, tags } from '../../db/schema.js'
 import type { Facet, Facets } from './articles.schemas.js'
@@ -30,6 +30,15 @@ export function createListCounts(db: DbOrTx) {
 
   const month = sql`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
 
+  /** The 20 most used tags or sources (ties by name): their counts less the hidden ones (`id`, `n`). */
+  const topNamed = (facet: 'tag' | 'source', named: typeof tags | typeof sources, hiddenCounts: SQL) =>
+    db.all<{ slug: string; name: string; count: number }>(sql`
+      SELECT ${named.slug} AS slug, ${named.name} AS name, c.n - coalesce(h.n, 0) AS count
+      FROM ${listCounts} AS c JOIN ${named} ON ${named.id} = c.key
+      LEFT JOIN (${hiddenCounts}) AS h ON h.id = c.key
+      WHERE c.facet = ${facet} AND c.n - coalesce(h.n, 0) > 0
+      ORDER BY count DESC, ${named.name} ASC LIMIT 20`)
+
   return {
     total(now: number): number {
       const row = db.get<{ n: number }>(sql`
@@ -42,27 +51,15 @@ export function createListCounts(db: DbOrTx) {
     facets(now: number, wanted: Facet[]): Facets {
       const facets: Facets = {}
       if (wanted.includes('tag')) {
-        facets.tag = db.all<{ slug: string; name: string; count: number }>(sql`
-          SELECT ${tags.slug} AS slug, ${tags.name} AS name, c.n - coalesce(h.n, 0) AS count
-          FROM ${listCounts} AS c JOIN ${tags} ON ${tags.id} = c.key
-          LEFT JOIN (
-            SELECT ${articleTags.tagId} AS tag_id, count(*) AS n FROM ${articleTags}
-            WHERE ${articleTags.articleId} IN (SELECT ${articles.id} FROM ${articles} WHERE ${hidden(now)})
-            GROUP BY ${articleTags.tagId}
-          ) AS h ON h.tag_id = c.key
-          WHERE c.facet = 'tag' AND c.n - coalesce(h.n, 0) > 0
-          ORDER BY count DESC, ${tags.name} ASC LIMIT 20`)
+        facets.tag = topNamed('tag', tags, sql`
+          SELECT ${articleTags.tagId} AS id, count(*) AS n FROM ${articleTags}
+          WHERE ${articleTags.articleId} IN (SELECT ${articles.id} FROM ${articles} WHERE ${hidden(now)})
+          GROUP BY ${articleTags.tagId}`)
       }
       if (wanted.includes('source')) {
-        facets.source = db.all<{ slug: string; name: string; count: number }>(sql`
-          SELECT ${sources.slug} AS slug, ${sources.name} AS name, c.n - coalesce(h.n, 0) AS count
-          FROM ${listCounts} AS c JOIN ${sources} ON ${sources.id} = c.key
-          LEFT JOIN (
-            SELECT ${articles.sourceId} AS source_id, count(*) AS n FROM ${articles}
-            WHERE ${hidden(now)} AND ${articles.sourceId} IS NOT NULL GROUP BY ${articles.sourceId}
-          ) AS h ON h.source_id = c.key
-          WHERE c.facet = 'source' AND c.n - coalesce(h.n, 0) > 0
-          ORDER BY count DESC, ${sources.name} ASC LIMIT 20`)
+        facets.source = topNamed('source', sources, sql`
+          SELECT ${articles.sourceId} AS id, count(*) AS n FROM ${articles}
+          WHERE ${hidden(now)} AND ${articles.sourceId} IS NOT NULL GROUP BY ${articles.sourceId}`)
       }
       if (wanted.includes('month')) {
         facets.month = db.all<{ month: string; count: number }>(sql`
