@@ -31,7 +31,10 @@ function plan(h: Harness, filter: ListFilter, opts: ListOptions): PlanRow[] {
   return h.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as PlanRow[]
 }
 
-const fullScans = (rows: PlanRow[]) => rows.filter((row) => /^SCAN articles\b/.test(row.detail))
+// A SCAN of articles, or a SEARCH that is one in effect: `deleted_at = NULL` matches nearly
+// every row (SQLite chose that for a list by source once another index existed: 441 ms).
+const fullScans = (rows: PlanRow[]) =>
+  rows.filter((row) => /^SCAN articles\b/.test(row.detail) || /^SEARCH articles USING INDEX articles_deleted_idx \(deleted_at=\?\)/.test(row.detail))
 const show = (rows: PlanRow[]) => rows.map((row) => row.detail).join(' | ')
 
 type Ids = { tagA: string; tagB: string; source: string }
