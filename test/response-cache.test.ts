@@ -1,5 +1,5 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { openDatabase } from '../src/db/client.js'
 import { createArticle, createPublished, createTags, seedArticleParts } from './factories.js'
 import { build, type Harness } from './helper.js'
@@ -137,12 +137,18 @@ t.test('a compressed hit is the body the miss compressed, made once per encoding
   t.equal(noCompression.headers['content-encoding'], undefined, 'x-no-compression is respected, as by the plugin')
 })
 
-t.test('every write through the API is seen at once', async (t) => {
+/** A published article whose URL the cache already answers. */
+async function cachedArticle(t: Test) {
   const h = await build(t)
   const article = await createPublished(h, { headline: 'Before' })
   const url = `/v1/articles/${article.id}`
   await get(h, url)
   t.equal(status(await get(h, url)), HIT)
+  return { h, article, url }
+}
+
+t.test('every write through the API is seen at once', async (t) => {
+  const { h, url } = await cachedArticle(t)
   await get(h, '/v1/articles')
   const patch = await h.app.inject({ method: 'PATCH', url, headers: h.auth.write, payload: { headline: 'After' } })
   t.equal(patch.statusCode, 200)
@@ -166,11 +172,7 @@ t.test('every write through the API is seen at once', async (t) => {
 })
 
 t.test('a write by another process (a second connection to the file) is seen at once', async (t) => {
-  const h = await build(t)
-  const article = await createPublished(h, { headline: 'Before' })
-  const url = `/v1/articles/${article.id}`
-  await get(h, url)
-  t.equal(status(await get(h, url)), HIT)
+  const { h, article, url } = await cachedArticle(t)
   const other = openDatabase(h.config.databasePath)
   t.teardown(() => other.$client.close())
   other.$client.prepare('UPDATE articles SET headline = ?, version = version + 1 WHERE id = ?').run('From the CLI', article.id)

@@ -7,7 +7,7 @@ import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
-import { createListCounts } from './list-counts.js'
+import { createListCounts, publicationMonth } from './list-counts.js'
 import { inJsonArray } from './prepared.js'
 import type { ArticleState } from './lifecycle.js'
 import { timeReached, visibleTo } from './visibility.js'
@@ -182,14 +182,6 @@ export function createArticleQueries(db: DbOrTx) {
 
   const listCounts = createListCounts(db)
 
-  /** What anonymous readers (and read keys) see, unfiltered: counted by list_counts' triggers. */
-  const wholePublicList = (filter: ListFilter) =>
-    filter.status === 'published' &&
-    !canSeeUnpublished(filter.viewer) &&
-    filter.tagGroups.length === 0 &&
-    filter.excludedTagIds.length === 0 &&
-    [filter.match, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].every((v) => v === undefined)
-
   /**
    * The 20 most used of counts per tag or source id, named: most used first, ties by name. The
    * counts are one row per tag or source, so naming and ordering them all costs little.
@@ -206,6 +198,10 @@ export function createArticleQueries(db: DbOrTx) {
     [filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.byline].every(
       (value) => value === undefined,
     ) && filter.tagGroups.length === 0
+
+  /** What anonymous readers (and read keys) see, unfiltered: counted by list_counts' triggers. */
+  const wholePublicList = (filter: SqlFilter) =>
+    filter.status === 'published' && !canSeeUnpublished(filter.viewer) && filter.language === undefined && broad(filter)
 
   const matchingIds = (filter: SqlFilter) => from({ id: articles.id }, filter).where(and(...conditions(filter)))
 
@@ -264,14 +260,14 @@ export function createArticleQueries(db: DbOrTx) {
     },
 
     count(listFilter: ListFilter): number {
-      if (wholePublicList(listFilter)) return listCounts.total(listFilter.now)
       const filter = toSqlFilter(listFilter)
+      if (wholePublicList(filter)) return listCounts.total(listFilter.now)
       return from({ n: count() }, filter).where(and(...conditions(filter))).get()?.n ?? 0
     },
 
     facets(listFilter: ListFilter, wanted: Facet[]): Facets {
-      if (wholePublicList(listFilter)) return listCounts.facets(listFilter.now, wanted)
       const filter = toSqlFilter(listFilter)
+      if (wholePublicList(filter)) return listCounts.facets(listFilter.now, wanted)
       const facets: Facets = {}
       const n = count()
       if (wanted.includes('tag')) {
@@ -296,11 +292,10 @@ export function createArticleQueries(db: DbOrTx) {
         facets.source = topNamed(counted, sources)
       }
       if (wanted.includes('month')) {
-        const month = sql<string>`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
-        facets.month = from({ month, count: n }, filter)
+        facets.month = from({ month: publicationMonth, count: n }, filter)
           .where(and(...conditions(filter)))
-          .groupBy(month)
-          .orderBy(desc(month))
+          .groupBy(publicationMonth)
+          .orderBy(desc(publicationMonth))
           .limit(120)
           .all()
       }

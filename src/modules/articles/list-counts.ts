@@ -14,6 +14,9 @@ import type { Facet, Facets } from './articles.schemas.js'
  * The results equal the live counts (article-queries.ts) exactly; test/list-counts.test.ts
  * checks that after random sequences of writes and moves of the clock.
  */
+/** An article's month of publication, `YYYY-MM` in UTC, as the month facet and migration 0009's triggers write it. */
+export const publicationMonth = sql<string>`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
+
 export function createListCounts(db: DbOrTx) {
   /**
    * Listable articles the clock hides at `now`: due to be published, or under embargo. Found by
@@ -27,8 +30,6 @@ export function createListCounts(db: DbOrTx) {
       SELECT ${articles.docId} FROM ${articles} WHERE ${articles.status} = 'published' AND ${articles.sortAt} > ${now}
       UNION ALL SELECT ${articles.docId} FROM ${articles} WHERE ${articles.embargoedUntil} > ${now}
     ) AND +${articles.status} = 'published' AND +${articles.deletedAt} IS NULL`
-
-  const month = sql`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
 
   /** The 20 most used tags or sources (ties by name): their counts less the hidden ones (`id`, `n`). */
   const topNamed = (facet: 'tag' | 'source', named: typeof tags | typeof sources, hiddenCounts: SQL) =>
@@ -65,7 +66,7 @@ export function createListCounts(db: DbOrTx) {
         facets.month = db.all<{ month: string; count: number }>(sql`
           SELECT c.key AS month, c.n - coalesce(h.n, 0) AS count
           FROM ${listCounts} AS c
-          LEFT JOIN (SELECT ${month} AS month, count(*) AS n FROM ${articles} WHERE ${hidden(now)} GROUP BY month) AS h ON h.month = c.key
+          LEFT JOIN (SELECT ${publicationMonth} AS month, count(*) AS n FROM ${articles} WHERE ${hidden(now)} GROUP BY month) AS h ON h.month = c.key
           WHERE c.facet = 'month' AND c.n - coalesce(h.n, 0) > 0
           ORDER BY c.key DESC LIMIT 120`)
       }
