@@ -48,7 +48,10 @@ type SqlFilter = {
   match?: Param<string> | undefined
   tagGroups: (Param<string> | false)[]
   excludedTagIds?: Param<string> | undefined
+  /** A JSON array of ids; with oneSource, the one id itself. */
   sourceIds?: Param<string> | false | undefined
+  /** One source: `source_id = ?`, which SQLite can seek in articles_source_list_idx; an IN list it walks the list index with. */
+  oneSource?: boolean
   from?: Param<number> | undefined
   to?: Param<number> | undefined
   updatedSince?: Param<number> | undefined
@@ -67,25 +70,55 @@ const toSqlFilter = (filter: ListFilter): SqlFilter => ({
   ...filter,
   tagGroups: filter.tagGroups.map(jsonIds),
   excludedTagIds: filter.excludedTagIds.length === 0 ? undefined : JSON.stringify(filter.excludedTagIds),
-  sourceIds: filter.sourceIds === undefined ? undefined : jsonIds(filter.sourceIds),
+  sourceIds: filter.sourceIds?.length === 1 ? filter.sourceIds[0] : filter.sourceIds && jsonIds(filter.sourceIds),
+  oneSource: filter.sourceIds?.length === 1,
 })
 
 /**
- * The WHERE terms of a list. `timeIndexed: false` keeps the publication-time test off the
- * index when something else must bound its range (a cursor going down, the updated order).
+ * How a page walks the publication time, which decides what may bound the index's range:
+ * `free` (a first page, a search, a count), a cursor as its upper bound (`cursor-down`) or its
+ * lower bound (`cursor-up`), or `updated` (the updated order reads its own index).
  */
-function conditions(filter: SqlFilter, timeIndexed = true): (SQL | undefined)[] {
+type Walk = 'free' | 'cursor-down' | 'cursor-up' | 'updated'
+
+/**
+ * The publication-time tests, each on the index or off it. SQLite bounds an index range by the
+ * first upper (and lower) bound on sort_at that it meets and tests the others row by row, so a
+ * test that should not bound the range is written with a unary plus (same rows): the clock
+ * (`sort_at <= now`) leaves the upper bound to `to` when there is one (a month of 2022 was
+ * walked down from today: 6 ms instead of 0.02), and a cursor takes its side from both.
+ */
+function timeTests(filter: SqlFilter, walk: Walk) {
+  const upperFree = walk === 'free' || walk === 'cursor-up'
+  const bound = (value: Param<number>, op: '>=' | '<=', indexed: boolean) =>
+    indexed ? sql`${articles.sortAt} ${sql.raw(op)} ${value}` : sql`+${articles.sortAt} ${sql.raw(op)} ${value}`
+  return {
+    nowIndexed: upperFree && filter.to === undefined,
+    from: filter.from === undefined ? undefined : bound(filter.from, '>=', walk !== 'cursor-up'),
+    to: filter.to === undefined ? undefined : bound(filter.to, '<=', upperFree || walk === 'updated'),
+  }
+}
+
+/** The WHERE terms of a list. */
+function conditions(filter: SqlFilter, walk: Walk = 'free'): (SQL | undefined)[] {
+  const time = timeTests(filter, walk)
   return [
-    ...statusIs(filter.status, filter.now, timeIndexed),
-    visibleTo(filter.viewer, filter.now, { timeIndexed }),
+    ...statusIs(filter.status, filter.now, time.nowIndexed),
+    visibleTo(filter.viewer, filter.now, { timeIndexed: time.nowIndexed }),
     filter.match === undefined ? undefined : matches(filter.match),
     filter.match === undefined ? undefined : eq(articlesFts.rowid, articles.docId),
     ...filter.tagGroups.map((group) => (group === false ? NOTHING : taggedWithAny(group))),
     filter.excludedTagIds === undefined ? undefined : not(taggedWithAny(filter.excludedTagIds)),
-    filter.sourceIds === undefined ? undefined : filter.sourceIds === false ? NOTHING : inJsonArray(articles.sourceId, filter.sourceIds),
+    filter.sourceIds === undefined
+      ? undefined
+      : filter.sourceIds === false
+        ? NOTHING
+        : filter.oneSource
+          ? eq(articles.sourceId, filter.sourceIds)
+          : inJsonArray(articles.sourceId, filter.sourceIds),
     // sort_at is the publication time for everything ever published, and it is indexed.
-    filter.from === undefined ? undefined : gte(articles.sortAt, filter.from),
-    filter.to === undefined ? undefined : lte(articles.sortAt, filter.to),
+    time.from,
+    time.to,
     filter.updatedSince === undefined ? undefined : gte(articles.updatedAt, filter.updatedSince),
     filter.language === undefined ? undefined : eq(articles.language, filter.language),
     filter.byline === undefined ? undefined : eq(articles.byline, filter.byline),
@@ -130,6 +163,7 @@ function shapeOf(filter: SqlFilter, options: ListOptions): string {
     filter.status,
     canSeeUnpublished(filter.viewer),
     filter.tagGroups.map(present).join(''),
+    filter.oneSource ?? false,
     ...[filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].map(present),
   ].join('|')
 }
@@ -155,6 +189,7 @@ function placeholders(filter: SqlFilter, options: ListOptions): { filter: SqlFil
       tagGroups: filter.tagGroups.map((group, i) => bind(`tags${i}`, group) as Placeholder | false),
       excludedTagIds: bind('excluded', filter.excludedTagIds),
       sourceIds: bind('sources', filter.sourceIds) as Placeholder | false | undefined,
+      oneSource: filter.oneSource ?? false,
       from: bind('from', filter.from),
       to: bind('to', filter.to),
       updatedSince: bind('updatedSince', filter.updatedSince),
@@ -208,10 +243,10 @@ export function createArticleQueries(db: DbOrTx) {
   function buildPage(filter: SqlFilter, options: ListOptions, seek: ListOptions['seek']) {
     const { keys, order } = ordering(options.sort)
     const page = keyset(keys, seek, order)
-    // Going down the newest order, the cursor is the upper bound that matters; the updated
-    // order reads its own index.
-    const descendingSeek = order === 'desc' && seek?.direction === 'next'
-    const timeIndexed = !(descendingSeek || options.sort === 'updated')
+    // A cursor bounds the walk on the side it goes towards; relevance is driven by the search.
+    const walksDown = (order === 'desc') !== (seek?.direction === 'prev')
+    const walk: Walk =
+      options.sort === 'updated' ? 'updated' : seek === undefined || options.sort === 'relevance' ? 'free' : walksDown ? 'cursor-down' : 'cursor-up'
     const { body, bodyHtml, bodyText, ...summary } = getTableColumns(articles)
     const selection = {
       ...summary,
@@ -224,7 +259,7 @@ export function createArticleQueries(db: DbOrTx) {
         : {}),
     }
     return from(selection, filter)
-      .where(and(...conditions(filter, timeIndexed), page.where))
+      .where(and(...conditions(filter, walk), page.where))
       .orderBy(...page.orderBy)
       .limit(sql.placeholder('limit') as unknown as number)
   }
