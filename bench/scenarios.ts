@@ -70,6 +70,8 @@ export function scenarios(f: Fixtures): Scenario[] {
   const article = rotate(f.articles)
   const tag = rotate(Array.from({ length: TAG_COUNT }, (_, i) => tagSlug(i)))
   const pair = rotate(f.tagAndSource)
+  // The months the synthetic articles were published in (bench/data.ts: five years from 2021).
+  const month = rotate(Array.from({ length: 60 }, (_, i) => [2021 + Math.floor(i / 12), (i % 12) + 1] as const))
   const revalidate = rotate(f.articles)
   // The write mix edits a small pool, so concurrent edits of one article happen (and 412).
   const pool = f.articles.slice(0, 20)
@@ -91,6 +93,16 @@ export function scenarios(f: Fixtures): Scenario[] {
       requests: [{ path: () => {
         const { tag, source } = pair()
         return `/v1/articles?tag=${tag}&source=${source}`
+      } }],
+    },
+    {
+      // A frontend's archive page: one month, newest first.
+      name: 'list a month (from/to)',
+      expect: [200],
+      requests: [{ path: () => {
+        const [year, m] = month()
+        const first = `${year}-${String(m).padStart(2, '0')}`
+        return `/v1/articles?from=${first}-01&to=${first}-${new Date(Date.UTC(year, m, 0)).getUTCDate()}`
       } }],
     },
     { name: 'deep page (5,000 rows in)', expect: [200], requests: [{ path: `/v1/articles?limit=20&cursor=${f.deepCursor}` }] },
