@@ -97,6 +97,32 @@ t.test('prevCursor walks back over the same pages', async (t) => {
   t.ok(current.meta.nextCursor, 'and can go forward')
 })
 
+t.test('a date range of one source pages forward and back in both orders, each article once', async (t) => {
+  // The range's ends, the clock and a cursor are all bounds on the publication time; which of
+  // them bounds the index walk changes with the order and direction (article-queries.ts).
+  const h = await build(t)
+  await createSource(h, { slug: 'bbc', name: 'BBC' })
+  const inRange: { id: string; at: number }[] = []
+  for (let i = 0; i < 12; i++) {
+    const at = BASE + i * HOUR
+    const a = await createArticle(h, { status: 'published', publishedAt: new Date(at).toISOString(), ...(i % 3 ? { source: 'bbc' } : {}) })
+    if (i % 3 && i >= 2 && i <= 10) inRange.push({ id: a.id, at })
+  }
+  const range = `source=bbc&from=${new Date(BASE + 2 * HOUR).toISOString()}&to=${new Date(BASE + 10 * HOUR).toISOString()}&limit=2`
+  const ids = (p: Page) => p.data.map((a) => a.id)
+  for (const sort of ['newest', 'oldest'] as const) {
+    const path = `/v1/articles?${range}&sort=${sort}`
+    const forward = await walk(h, path)
+    const expected = [...inRange].sort((x, y) => (sort === 'newest' ? y.at - x.at : x.at - y.at)).map((a) => a.id)
+    t.same(forward.flatMap(ids), expected, `${sort}: every article of the range and source, once`)
+    let current = forward.at(-1)!
+    for (let i = forward.length - 2; i >= 0; i--) {
+      current = (await page(h, withCursor(path, current.meta.prevCursor!))).body
+      t.same(ids(current), ids(forward[i]!), `${sort}: back to page ${i + 1}`)
+    }
+  }
+})
+
 t.test('the Link header carries next and prev URLs that can be followed', async (t) => {
   const h = await build(t)
   const expected = await publishedArticles(h, 12)

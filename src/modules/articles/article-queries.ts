@@ -10,7 +10,7 @@ import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 import { createListCounts, publicationMonth } from './list-counts.js'
 import { inJsonArray } from './prepared.js'
 import type { ArticleState } from './lifecycle.js'
-import { timeReached, visibleTo } from './visibility.js'
+import { sortAt, timeReached, visibleTo } from './visibility.js'
 import { HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN } from './search-query.js'
 
 /** What a list selects, already resolved to ids and milliseconds. */
@@ -50,8 +50,8 @@ type SqlFilter = {
   excludedTagIds?: Param<string> | undefined
   /** A JSON array of ids; with oneSource, the one id itself. */
   sourceIds?: Param<string> | false | undefined
-  /** One source: `source_id = ?`, which SQLite can seek in articles_source_list_idx; an IN list it walks the list index with. */
-  oneSource?: boolean
+  /** One source: `source_id = ?`, which SQLite seeks in articles_source_list_idx (an IN list walks the list index). */
+  oneSource: boolean
   from?: Param<number> | undefined
   to?: Param<number> | undefined
   updatedSince?: Param<number> | undefined
@@ -82,20 +82,16 @@ const toSqlFilter = (filter: ListFilter): SqlFilter => ({
 type Walk = 'free' | 'cursor-down' | 'cursor-up' | 'updated'
 
 /**
- * The publication-time tests, each on the index or off it. SQLite bounds an index range by the
- * first upper (and lower) bound on sort_at that it meets and tests the others row by row, so a
- * test that should not bound the range is written with a unary plus (same rows): the clock
- * (`sort_at <= now`) leaves the upper bound to `to` when there is one (a month of 2022 was
- * walked down from today: 6 ms instead of 0.02), and a cursor takes its side from both.
+ * The publication-time tests, each on the index or off it (sortAt): the clock leaves the upper
+ * bound to `to` when there is one (bounded by the clock, a month of 2022 was walked down from
+ * today: 6 ms instead of 0.02), and a cursor takes the bound on the side it walks towards.
  */
 function timeTests(filter: SqlFilter, walk: Walk) {
   const upperFree = walk === 'free' || walk === 'cursor-up'
-  const bound = (value: Param<number>, op: '>=' | '<=', indexed: boolean) =>
-    indexed ? sql`${articles.sortAt} ${sql.raw(op)} ${value}` : sql`+${articles.sortAt} ${sql.raw(op)} ${value}`
   return {
     nowIndexed: upperFree && filter.to === undefined,
-    from: filter.from === undefined ? undefined : bound(filter.from, '>=', walk !== 'cursor-up'),
-    to: filter.to === undefined ? undefined : bound(filter.to, '<=', upperFree || walk === 'updated'),
+    from: filter.from === undefined ? undefined : gte(sortAt(walk !== 'cursor-up'), filter.from),
+    to: filter.to === undefined ? undefined : lte(sortAt(upperFree || walk === 'updated'), filter.to),
   }
 }
 
@@ -163,7 +159,7 @@ function shapeOf(filter: SqlFilter, options: ListOptions): string {
     filter.status,
     canSeeUnpublished(filter.viewer),
     filter.tagGroups.map(present).join(''),
-    filter.oneSource ?? false,
+    filter.oneSource,
     ...[filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].map(present),
   ].join('|')
 }
@@ -189,7 +185,7 @@ function placeholders(filter: SqlFilter, options: ListOptions): { filter: SqlFil
       tagGroups: filter.tagGroups.map((group, i) => bind(`tags${i}`, group) as Placeholder | false),
       excludedTagIds: bind('excluded', filter.excludedTagIds),
       sourceIds: bind('sources', filter.sourceIds) as Placeholder | false | undefined,
-      oneSource: filter.oneSource ?? false,
+      oneSource: filter.oneSource,
       from: bind('from', filter.from),
       to: bind('to', filter.to),
       updatedSince: bind('updatedSince', filter.updatedSince),

@@ -1,4 +1,4 @@
-import { and, inArray, isNull, lte, or, sql, type Placeholder, type SQL } from 'drizzle-orm'
+import { and, inArray, isNull, lte, or, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { articles, type RemoveReason } from '../../db/schema.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
 
@@ -26,11 +26,15 @@ export function visibleTo(viewer: Viewer, now: number | Placeholder, options: { 
 }
 
 /**
- * `sort_at <= now`. SQLite bounds an index range by one upper bound: where a cursor or another
- * order should bound it instead, the unary plus keeps this test off the index (same rows).
+ * sort_at as a term SQLite may bound an index range with, or, with a unary plus, one it only
+ * tests row by row (the same rows). It bounds a range by one upper (and one lower) bound on
+ * sort_at: where a cursor, a date range or another order should bound it, the others step aside.
  */
+export const sortAt = (indexed: boolean): SQLWrapper => (indexed ? articles.sortAt : sql`+${articles.sortAt}`)
+
+/** `sort_at <= now`, on the index or off it (sortAt). */
 export function timeReached(now: number | Placeholder, indexed: boolean): SQL {
-  return indexed ? lte(articles.sortAt, now) : sql`+${articles.sortAt} <= ${now}`
+  return lte(sortAt(indexed), now)
 }
 
 /** The same rule for one row already in hand. */
