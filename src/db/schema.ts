@@ -94,9 +94,13 @@ export const articles = sqliteTable(
     // (an article row holds its body, several KB, before these columns).
     index('articles_list_idx').on(t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil, t.sourceId),
     index('articles_status_updated_idx').on(t.status, t.updatedAt, t.id),
-    // A list of one source walks its own part of the list, newest first: a rare tag within a
-    // source is found in the source's rows, not in every article's. Also the source's foreign key.
+    // A list of one source, one byline or one language walks its own part of the list, newest
+    // first, instead of the whole list index until enough rows match (a byline or language with
+    // no articles walked every one: 0.7 s at 100,000). The source's one is also its foreign key.
+    // article-queries.ts lets one of them bound a list (conditions: byline, source, language).
     index('articles_source_list_idx').on(t.sourceId, t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil),
+    index('articles_byline_list_idx').on(t.byline, t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil),
+    index('articles_language_list_idx').on(t.language, t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil),
     // The trash only: partial, so the planner can never take it for `deleted_at IS NULL`, which
     // nearly every row matches (it did: 441 ms for a list by source).
     index('articles_trash_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),

@@ -1,7 +1,8 @@
-import { sql, type SQL } from 'drizzle-orm'
+import { eq, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, articleTags, listCounts, sources, tags } from '../../db/schema.js'
 import type { Facet, Facets } from './articles.schemas.js'
+import { once } from './prepared.js'
 
 /**
  * Facets and the total of the whole public list (what anonymous readers see, unfiltered) from
@@ -40,7 +41,14 @@ export function createListCounts(db: DbOrTx) {
       WHERE c.facet = ${facet} AND c.n - coalesce(h.n, 0) > 0
       ORDER BY count DESC, ${named.name} ASC LIMIT 20`)
 
+  const listableAll = once(() => db.select({ n: listCounts.n }).from(listCounts).where(eq(listCounts.facet, 'all')).prepare())
+
   return {
+    /** How many articles are listable (published, not deleted), the clock not considered: one row read. */
+    listable(): number {
+      return listableAll().get()?.n ?? 0
+    },
+
     total(now: number): number {
       const row = db.get<{ n: number }>(sql`
         SELECT coalesce((SELECT ${listCounts.n} FROM ${listCounts} WHERE ${listCounts.facet} = 'all'), 0)

@@ -1,4 +1,4 @@
-import { sql, type Placeholder, type SQL } from 'drizzle-orm'
+import { sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 
 // Hot reads are prepared once (`.prepare()` with `sql.placeholder`) instead of being rebuilt by
@@ -18,3 +18,11 @@ export function once<T>(make: () => T): () => T {
  */
 export const inJsonArray = (column: SQLiteColumn, ids: string | Placeholder): SQL =>
   sql`${column} in (select value from json_each(${ids}))`
+
+/**
+ * A column as a term SQLite may seek or bound an index range with, or, written with a unary
+ * plus, one it only tests row by row: the same rows either way. Without statistics SQLite
+ * cannot tell which of several usable terms is the narrow one, and it bounds a range by the
+ * first bound it meets; the callers decide instead (article-queries.ts, visibility.ts).
+ */
+export const onIndex = (column: SQLiteColumn, indexed: boolean): SQLWrapper => (indexed ? column : sql`+${column}`)

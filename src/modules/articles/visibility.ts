@@ -1,6 +1,7 @@
-import { and, inArray, isNull, lte, or, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, inArray, isNull, lte, or, type Placeholder, type SQL } from 'drizzle-orm'
 import { articles, type RemoveReason } from '../../db/schema.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
+import { onIndex } from './prepared.js'
 
 /**
  * The one rule for what a caller may see, used by every read path (get, list, search, counts,
@@ -25,16 +26,9 @@ export function visibleTo(viewer: Viewer, now: number | Placeholder, options: { 
   )!
 }
 
-/**
- * sort_at as a term SQLite may bound an index range with, or, with a unary plus, one it only
- * tests row by row (the same rows). It bounds a range by one upper (and one lower) bound on
- * sort_at: where a cursor, a date range or another order should bound it, the others step aside.
- */
-export const sortAt = (indexed: boolean): SQLWrapper => (indexed ? articles.sortAt : sql`+${articles.sortAt}`)
-
-/** `sort_at <= now`, on the index or off it (sortAt). */
+/** `sort_at <= now`, on the index or off it (onIndex): where a cursor or a date range should bound the walk instead. */
 export function timeReached(now: number | Placeholder, indexed: boolean): SQL {
-  return lte(sortAt(indexed), now)
+  return lte(onIndex(articles.sortAt, indexed), now)
 }
 
 /** The same rule for one row already in hand. */
