@@ -6,8 +6,8 @@ import { RARE_WORD, TAG_COUNT, tagSlug } from './data.js'
 import type { Scenario } from './drive.js'
 
 export type Fixtures = {
-  /** Published, visible articles spread over the whole table: slug, id, version. */
-  articles: { id: string; slug: string; version: number }[]
+  /** Published, visible articles spread over the whole table: slug, id, version, byline. */
+  articles: { id: string; slug: string; version: number; byline: string }[]
   /** Two adjacent words from an article body, for a phrase search. */
   phrase: string
   /** A cursor 5,000 rows into the newest-first list (limit 20). */
@@ -27,7 +27,7 @@ export function readFixtures(databasePath: string): Omit<Fixtures, 'deepCursor'>
     const articles = db
       .prepare(
         `with recursive k(doc_id) as (select @step union all select doc_id + @step from k where doc_id < (select max(doc_id) from articles))
-         select id, slug, version from k join articles using (doc_id) where status = 'published' and deleted_at is null
+         select id, slug, version, byline from k join articles using (doc_id) where status = 'published' and deleted_at is null
          order by doc_id limit 1000`,
       )
       .all({ step }) as Fixtures['articles']
@@ -105,6 +105,8 @@ export function scenarios(f: Fixtures): Scenario[] {
         return `/v1/articles?from=${first}-01&to=${first}-${new Date(Date.UTC(year, m, 0)).getUTCDate()}`
       } }],
     },
+    // An author's page: the synthetic bylines are two random words, so each has a few articles.
+    { name: 'list by byline', expect: [200], requests: [{ path: () => `/v1/articles?byline=${encodeURIComponent(article().byline)}` }] },
     { name: 'deep page (5,000 rows in)', expect: [200], requests: [{ path: `/v1/articles?limit=20&cursor=${f.deepCursor}` }] },
     { name: `search a word (${RARE_WORD})`, expect: [200], requests: [{ path: `/v1/articles?q=${RARE_WORD}` }] },
     { name: 'search a phrase', expect: [200], requests: [{ path: `/v1/articles?q=${encodeURIComponent(`"${f.phrase}"`)}` }] },

@@ -218,6 +218,9 @@ function placeholders(filter: SqlFilter, options: ListOptions): { filter: SqlFil
   }
 }
 
+/** Related articles: how many of the newest articles with each shared tag are scored (related()). */
+const RELATED_CANDIDATES_PER_TAG = 200
+
 /** Prepared page statements by shape; a few dozen in practice, the bound is a guard. */
 const MAX_PREPARED_PAGES = 500
 
@@ -399,34 +402,36 @@ export function createArticleQueries(db: DbOrTx) {
 
     /**
      * Candidates related to an article: by shared tags, each weighted by its rarity
-     * (ln(1 + articles / articles with the tag)), and by search rank of its headline and
-     * summary words. Both lists come back best first; the service merges them.
+     * (ln(1 + listable articles / listable articles with the tag), from list_counts), and by
+     * search rank of its headline and summary words. Both lists come back best first; the
+     * service merges them. The tag candidates are, for each shared tag, the
+     * RELATED_CANDIDATES_PER_TAG articles most recently added with it (the tag index read
+     * backwards: ids are time-ordered), so the work is bounded whatever the table's size: a
+     * rare tag's articles are all there, a common tag's newest. Scoring every article that
+     * shares a tag walked the whole list: 0.18 s at 100,000 articles, 4 s at 1,000,000.
      */
     related(articleId: string, tagIds: string[], textMatch: string | undefined, viewer: Viewer, now: number, limit: number) {
       const candidates = and(...statusIs('published', now), visibleTo(viewer, now), ne(articles.id, articleId))
       let byTags: { id: string; score: number }[] = []
       if (tagIds.length > 0) {
-        const total = db.select({ n: count() }).from(articles).get()?.n ?? 1
-        const frequencies = db
-          .select({ tagId: articleTags.tagId, n: count() })
-          .from(articleTags)
-          .where(inArray(articleTags.tagId, tagIds))
-          .groupBy(articleTags.tagId)
-          .all()
+        const total = listCounts.listable()
+        const counts = listCounts.tagCounts(tagIds)
         const weight = sql.join(
-          frequencies.map((f) => sql`when ${f.tagId} then ${Math.log(1 + total / f.n)}`),
+          tagIds.map((id) => sql`when ${id} then ${Math.log(1 + total / Math.max(counts.get(id) ?? 0, 1))}`),
           sql` `,
         )
-        const score = sql<number>`sum(case ${articleTags.tagId} ${weight} else 0 end)`
-        byTags = db
-          .select({ id: articles.id, score })
-          .from(articleTags)
-          .innerJoin(articles, eq(articles.id, articleTags.articleId))
-          .where(and(inArray(articleTags.tagId, tagIds), candidates))
-          .groupBy(articles.id)
-          .orderBy(desc(score), desc(articles.sortAt))
-          .limit(limit)
-          .all()
+        const newestWith = (tagId: string) =>
+          sql`SELECT article_id FROM (SELECT ${articleTags.articleId} AS article_id FROM ${articleTags} WHERE ${articleTags.tagId} = ${tagId}
+            ORDER BY ${articleTags.articleId} DESC LIMIT ${RELATED_CANDIDATES_PER_TAG})`
+        byTags = db.all<{ id: string; score: number }>(sql`
+          SELECT ${articles.id} AS id, sum(CASE ${articleTags.tagId} ${weight} ELSE 0 END) AS score
+          FROM (${sql.join(tagIds.map(newestWith), sql` UNION `)}) AS candidate
+          CROSS JOIN ${articles} ON ${articles.id} = candidate.article_id
+          JOIN ${articleTags} ON ${articleTags.articleId} = candidate.article_id AND ${inArray(articleTags.tagId, tagIds)}
+          WHERE ${candidates}
+          GROUP BY ${articles.id}
+          ORDER BY score DESC, ${articles.sortAt} DESC
+          LIMIT ${limit}`)
       }
       const byText =
         textMatch === undefined

@@ -1,4 +1,4 @@
-import { eq, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, articleTags, listCounts, sources, tags } from '../../db/schema.js'
 import type { Facet, Facets } from './articles.schemas.js'
@@ -47,6 +47,16 @@ export function createListCounts(db: DbOrTx) {
     /** How many articles are listable (published, not deleted), the clock not considered: one row read. */
     listable(): number {
       return listableAll().get()?.n ?? 0
+    },
+
+    /** Listable articles per tag, for the given tag ids (a tag with none is left out). */
+    tagCounts(tagIds: string[]): Map<string, number> {
+      const rows = db
+        .select({ key: listCounts.key, n: listCounts.n })
+        .from(listCounts)
+        .where(and(eq(listCounts.facet, 'tag'), inArray(listCounts.key, tagIds)))
+        .all()
+      return new Map(rows.map((row) => [row.key, row.n]))
     },
 
     total(now: number): number {
