@@ -260,12 +260,8 @@ t.test('the query the plan test reads is the one the API runs', async (t) => {
   t.same(res.json().data.map((a: { id: string }) => a.id), rows.map((r) => r.id))
 })
 
-t.test('the whole public list counts its facets and total without a scan of the articles', async (t) => {
-  // list-counts.ts reads list_counts and the few articles the clock hides; a plan that scans
-  // `articles` (a UNION merged in rowid order, the list index for status alone) costs seconds
-  // at 1,000,000 articles. Without ANALYZE, as there: statistics of 200 rows hide those plans.
-  // Every parameter of these statements is the time `now`.
-  const h = await build(t)
+/** The SQL of every statement `run` prepares on the harness's connection (the plans to read). */
+function statementsPrepared(h: Harness, run: () => void): string[] {
   const statements: string[] = []
   const prepare = h.db.$client.prepare.bind(h.db.$client)
   h.db.$client.prepare = ((source: string) => {
@@ -273,12 +269,24 @@ t.test('the whole public list counts its facets and total without a scan of the 
     return prepare(source)
   }) as typeof h.db.$client.prepare
   try {
-    const counts = createListCounts(h.db)
-    counts.total(h.clock.now)
-    counts.facets(h.clock.now, ['tag', 'source', 'month'])
+    run()
   } finally {
     h.db.$client.prepare = prepare
   }
+  return statements
+}
+
+t.test('the whole public list counts its facets and total without a scan of the articles', async (t) => {
+  // list-counts.ts reads list_counts and the few articles the clock hides; a plan that scans
+  // `articles` (a UNION merged in rowid order, the list index for status alone) costs seconds
+  // at 1,000,000 articles. Without ANALYZE, as there: statistics of 200 rows hide those plans.
+  // Every parameter of these statements is the time `now`.
+  const h = await build(t)
+  const statements = statementsPrepared(h, () => {
+    const counts = createListCounts(h.db)
+    counts.total(h.clock.now)
+    counts.facets(h.clock.now, ['tag', 'source', 'month'])
+  })
   t.equal(statements.length, 4)
   for (const source of statements) {
     const params = Array.from({ length: source.split('?').length - 1 }, () => h.clock.now)
@@ -292,19 +300,11 @@ t.test('related articles score a bounded set of candidates per shared tag, never
   // Scoring every article that shares a tag walked the list index: 4 s at 1,000,000 articles.
   const h = await build(t)
   const ids = await populate(h, { analyze: false })
-  const statements: string[] = []
-  const prepare = h.db.$client.prepare.bind(h.db.$client)
-  h.db.$client.prepare = ((source: string) => {
-    statements.push(source)
-    return prepare(source)
-  }) as typeof h.db.$client.prepare
-  let related: ReturnType<ReturnType<typeof createArticleQueries>['related']>
-  try {
+  let related: ReturnType<ReturnType<typeof createArticleQueries>['related']> | undefined
+  const statements = statementsPrepared(h, () => {
     related = createArticleQueries(h.db).related('art_none', [ids.tagA, ids.tagB], undefined, null, h.clock.now, 10)
-  } finally {
-    h.db.$client.prepare = prepare
-  }
-  t.equal(related.byTags.length, 10, 'candidates found')
+  })
+  t.equal(related?.byTags.length, 10, 'candidates found')
   const scoring = statements.find((source) => /GROUP BY "articles"\."id"/i.test(source))
   t.ok(scoring, 'the scoring statement ran')
   const params = [...scoring!.matchAll(/\?/g)].map(() => 1)
