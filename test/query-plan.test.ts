@@ -202,6 +202,29 @@ t.test('a list of one source walks that source in its own index, newest first', 
   }
 })
 
+t.test('a list with updatedSince, when few articles were updated since, is driven by them', async (t) => {
+  // Walked, `updatedSince` with nothing updated since read every row: 792 ms at 100,000 articles.
+  const h = await build(t)
+  const made: { id: string }[] = []
+  for (let i = 0; i < 100; i++) made.push(await createArticle(h, { status: 'published', publishedAt: new Date(h.clock.now - i * 60_000).toISOString() }))
+  h.clock.now += 60_000
+  const since = h.clock.now
+  const edited = [made[10]!.id, made[60]!.id]
+  for (const id of edited) await h.app.inject({ method: 'PATCH', url: `/v1/articles/${id}`, headers: { ...h.auth.write, 'content-type': 'application/merge-patch+json' }, payload: { summary: 'Edited.' } })
+  const filter = { ...anonymous(h.clock.now), updatedSince: since }
+  for (const sort of ['newest', 'oldest'] as const) {
+    const rows = plan(h, filter, options({ sort }))
+    t.match(show(rows), /^SEARCH articles USING COVERING INDEX articles_status_updated_idx \(status=\? AND updated_at>\?\) \| SEARCH articles USING INTEGER PRIMARY KEY/, `${sort}: ${show(rows)}`)
+  }
+  t.match(show(plan(h, { ...anonymous(h.clock.now), updatedSince: since - 3_600_000 }, options())), /^SEARCH articles USING INDEX articles_list_idx/, 'most updated since: walked')
+  const url = `/v1/articles?updatedSince=${new Date(since).toISOString()}&count=true`
+  for (const sort of ['newest', 'oldest'] as const) {
+    const body = (await h.app.inject({ url: `${url}&sort=${sort}` })).json()
+    t.same(body.data.map((a: { id: string }) => a.id), sort === 'newest' ? edited : [...edited].reverse(), `${sort}: the edited articles, in order`)
+    t.equal(body.meta.total, 2)
+  }
+})
+
 t.test('a list by byline, source or language walks the index of one of them, the likely rarest', async (t) => {
   // Walked through the list index, a byline or language that no article has read every row:
   // 0.7 s at 100,000 articles; on its own index, 0.1 ms.

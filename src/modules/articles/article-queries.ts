@@ -3,7 +3,7 @@ import type { DbOrTx } from '../../db/client.js'
 import type { SelectedFields } from 'drizzle-orm/sqlite-core'
 import { keyset } from '../../db/keyset.js'
 import { articlesFts, matches, searchRank } from '../../db/search.js'
-import { articles, articleTags, sources, tags } from '../../db/schema.js'
+import { ARTICLE_STATUSES, articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Seek } from '../../http/pagination.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
 import { canSeeUnpublished, type Viewer } from '../../http/auth.js'
@@ -47,8 +47,8 @@ type SqlFilter = {
   viewer: Viewer
   match?: Param<string> | undefined
   tagGroups: (Param<string> | false)[]
-  /** The tag group whose articles drive the list (smallTagGroup), if one is small enough. */
-  drivingGroup?: number | undefined
+  /** What drives the list when it is small enough (smallestDriver): a tag group (its index), or `updated` (updatedSince). */
+  driver?: Driver | undefined
   excludedTagIds?: Param<string> | undefined
   /** A JSON array of ids; with oneSource, the one id itself. */
   sourceIds?: Param<string> | false | undefined
@@ -62,10 +62,15 @@ type SqlFilter = {
 }
 
 const NOTHING = sql`0`
-/** The alias of a small tag group's articles when they drive a list (from()). */
-const TAGGED = 'tagged'
+/** A tag group, by its index in tagGroups, or the articles updated since updatedSince. */
+type Driver = number | 'updated'
+/** The alias of the driving articles' ids (from()): a tag group's article_id, or the updated ones' doc_id. */
+const DRIVER = 'driver'
 const taggedWithAny = (tagIds: Param<string>) =>
   sql`exists (select 1 from ${articleTags} where ${articleTags.articleId} = ${articles.id} and ${inJsonArray(articleTags.tagId, tagIds)})`
+
+/** Articles of any state updated since a time: a range of articles_status_updated_idx, one per state. */
+const updatedFrom = (since: Param<number>) => and(inArray(articles.status, [...ARTICLE_STATUSES]), gte(articles.updatedAt, since))
 
 const jsonIds = (ids: string[]) => (ids.length === 0 ? false : JSON.stringify(ids))
 
@@ -121,8 +126,12 @@ function conditions(filter: SqlFilter, walk: Walk = 'free'): (SQL | undefined)[]
     visibleTo(filter.viewer, filter.now, { timeIndexed: time.nowIndexed }),
     filter.match === undefined ? undefined : matches(filter.match),
     filter.match === undefined ? undefined : eq(articlesFts.rowid, articles.docId),
-    filter.drivingGroup === undefined ? undefined : sql`${articles.id} = ${sql.identifier(TAGGED)}.${sql.identifier('article_id')}`,
-    ...filter.tagGroups.map((group, i) => (group === false ? NOTHING : i === filter.drivingGroup ? undefined : taggedWithAny(group))),
+    filter.driver === undefined
+      ? undefined
+      : filter.driver === 'updated'
+        ? sql`${articles.docId} = ${sql.identifier(DRIVER)}.${sql.identifier('doc_id')}`
+        : sql`${articles.id} = ${sql.identifier(DRIVER)}.${sql.identifier('article_id')}`,
+    ...filter.tagGroups.map((group, i) => (group === false ? NOTHING : i === filter.driver ? undefined : taggedWithAny(group))),
     filter.excludedTagIds === undefined ? undefined : not(taggedWithAny(filter.excludedTagIds)),
     filter.sourceIds === undefined
       ? undefined
@@ -178,7 +187,7 @@ function shapeOf(filter: SqlFilter, options: ListOptions): string {
     filter.status,
     canSeeUnpublished(filter.viewer),
     filter.tagGroups.map(present).join(''),
-    filter.drivingGroup ?? '',
+    filter.driver ?? '',
     filter.oneSource,
     ...[filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.language, filter.byline].map(present),
   ].join('|')
@@ -203,7 +212,7 @@ function placeholders(filter: SqlFilter, options: ListOptions): { filter: SqlFil
       viewer: filter.viewer,
       match: bind('match', filter.match),
       tagGroups: filter.tagGroups.map((group, i) => bind(`tags${i}`, group) as Placeholder | false),
-      drivingGroup: filter.drivingGroup,
+      driver: filter.driver,
       excludedTagIds: bind('excluded', filter.excludedTagIds),
       sourceIds: bind('sources', filter.sourceIds) as Placeholder | false | undefined,
       oneSource: filter.oneSource,
@@ -226,58 +235,67 @@ const MAX_PREPARED_PAGES = 500
 
 export function createArticleQueries(db: DbOrTx) {
   /**
-   * FROM articles; with a search, FROM the index CROSS JOIN articles; with a small tag group,
-   * FROM its articles CROSS JOIN articles. SQLite keeps the order of a cross join, so the search
-   * or the tag drives and each of its articles is one lookup by key (the planner would otherwise
-   * walk every visible article and probe the index or the tags for each).
+   * FROM articles; with a search, FROM the index CROSS JOIN articles; with a small driver (a tag
+   * group, or the articles updated since a time), FROM its article ids CROSS JOIN articles.
+   * SQLite keeps the order of a cross join, so the search or the driver leads and each of its
+   * articles is one lookup by key (the planner would otherwise walk every visible article and
+   * test each).
    */
   function from<S extends SelectedFields>(selection: S, filter: SqlFilter) {
     if (filter.match !== undefined) return db.select(selection).from(articlesFts).$dynamic().crossJoin(articles)
-    const group = filter.drivingGroup === undefined ? undefined : filter.tagGroups[filter.drivingGroup]
+    if (filter.driver === 'updated' && filter.updatedSince !== undefined) {
+      const updated = db.select({ docId: articles.docId }).from(articles).where(updatedFrom(filter.updatedSince)).as(DRIVER)
+      return db.select(selection).from(updated).$dynamic().crossJoin(articles)
+    }
+    const group = typeof filter.driver === 'number' ? filter.tagGroups[filter.driver] : undefined
     if (group === undefined || group === false) return db.select(selection).from(articles).$dynamic()
-    const tagged = db.selectDistinct({ articleId: articleTags.articleId }).from(articleTags).where(inJsonArray(articleTags.tagId, group)).as(TAGGED)
+    const tagged = db.selectDistinct({ articleId: articleTags.articleId }).from(articleTags).where(inJsonArray(articleTags.tagId, group)).as(DRIVER)
     return db.select(selection).from(tagged).$dynamic().crossJoin(articles)
   }
 
   const listCounts = createListCounts(db)
-  const taggedUpTo = once(() =>
-    db
-      .select({ n: count() })
-      .from(db.select({ one: sql`1` }).from(articleTags).where(inJsonArray(articleTags.tagId, sql.placeholder('ids'))).limit(sql.placeholder('cap') as unknown as number).as('capped'))
-      .prepare(),
-  )
+  /** How many rows `rows` has, counting no further than `cap` (a read of at most that many index entries). */
+  const upTo = (rows: SQL) => db.select({ n: count() }).from(sql`(${rows} LIMIT ${sql.placeholder('cap')})`).prepare()
+  const taggedUpTo = once(() => upTo(sql`SELECT 1 FROM ${articleTags} WHERE ${inJsonArray(articleTags.tagId, sql.placeholder('ids'))}`))
+  const updatedUpTo = once(() => upTo(sql`SELECT 1 FROM ${articles} WHERE ${updatedFrom(sql.placeholder('since'))}`))
 
   /**
-   * The smallest tag group with few enough articles (of any state) that reading them all costs
-   * less than walking the list index. A step of the walk is an index entry and a tag probe (1.6 µs
-   * at 100,000 articles); reading is a row per article (8.7 µs: the row's columns lie past its
-   * body). A page walks until enough articles of the group come up, about page size × listable
-   * articles ÷ the group's: the two balance near 2 √(listable articles), 630 at 100,000, where a
-   * tag with three articles took 161 ms walked and 0.2 ms read. A count or facets (`whole`)
-   * walk the whole list: reading wins up to a fifth of it (a common tag's count, 210 → 20 ms).
-   * Searches are driven by the search.
+   * The smallest driver with few enough articles (of any state) that reading them all costs less
+   * than walking the list index: a tag group, or the articles updated since `updatedSince` (unless
+   * the list is in the updated order, which walks that index anyway). A step of the walk is an index
+   * entry and a test (1.6 µs at 100,000 articles); reading is a row per article (8.7 µs: the row's
+   * columns lie past its body). A page walks until enough articles come up, about page size ×
+   * listable articles ÷ the driver's: the two balance near 2 √(listable articles), 630 at 100,000,
+   * where a tag with three articles took 161 ms walked and 0.2 ms read, and `updatedSince` with
+   * nothing updated since 792 ms and 0.1 ms. A count or facets (`whole`) walk the whole list:
+   * reading wins up to a fifth of it (a common tag's count, 210 → 20 ms). Searches are driven by
+   * the search.
    */
-  function smallTagGroup(filter: ListFilter, whole: boolean): number | undefined {
-    if (filter.match !== undefined || filter.tagGroups.length === 0) return undefined
+  function smallestDriver(filter: ListFilter, whole: boolean, sort: Sort | undefined): Driver | undefined {
+    if (filter.match !== undefined) return undefined
+    const byUpdated = filter.updatedSince !== undefined && sort !== 'updated'
+    if (filter.tagGroups.length === 0 && !byUpdated) return undefined
     const listable = listCounts.listable()
     const cap = Math.ceil(whole ? listable / 5 : 2 * Math.sqrt(listable))
-    let smallest: { group: number; n: number } | undefined
+    let smallest: { driver: Driver; n: number } | undefined
+    const consider = (driver: Driver, n: number) => {
+      if (n <= cap && (smallest === undefined || n < smallest.n)) smallest = { driver, n }
+    }
     filter.tagGroups.forEach((ids, group) => {
-      if (ids.length === 0) return
-      const n = taggedUpTo().get({ ids: JSON.stringify(ids), cap: cap + 1 })?.n ?? 0
-      if (n <= cap && (smallest === undefined || n < smallest.n)) smallest = { group, n }
+      if (ids.length > 0) consider(group, taggedUpTo().get({ ids: JSON.stringify(ids), cap: cap + 1 })?.n ?? 0)
     })
-    return smallest?.group
+    if (byUpdated) consider('updated', updatedUpTo().get({ since: filter.updatedSince, cap: cap + 1 })?.n ?? 0)
+    return smallest?.driver
   }
 
   /**
-   * The filter as the SQL takes it, with the tag group that drives it, if any. `whole`: every
-   * match is visited (a count, facets), so the walk it saves is the whole list, unless a byline,
-   * a source or a language narrows the walk to their own index (then as for a page).
+   * The filter as the SQL takes it, with what drives it, if anything. `whole`: every match is
+   * visited (a count, facets), so the walk it saves is the whole list, unless a byline, a source
+   * or a language narrows the walk to their own index (then as for a page).
    */
-  function sqlFilter(listFilter: ListFilter, whole = false): SqlFilter {
+  function sqlFilter(listFilter: ListFilter, whole = false, sort?: Sort): SqlFilter {
     const filter = toSqlFilter(listFilter)
-    return { ...filter, drivingGroup: smallTagGroup(listFilter, whole && leadingFilter(filter) === undefined) }
+    return { ...filter, driver: smallestDriver(listFilter, whole && leadingFilter(filter) === undefined, sort) }
   }
 
   /**
@@ -332,7 +350,7 @@ export function createArticleQueries(db: DbOrTx) {
   const preparedPages = new Map<string, ReturnType<ReturnType<typeof buildPage>['prepare']>>()
 
   function preparedPage(listFilter: ListFilter, options: ListOptions) {
-    const filter = sqlFilter(listFilter)
+    const filter = sqlFilter(listFilter, false, options.sort)
     const shape = shapeOf(filter, options)
     const bound = placeholders(filter, options)
     let prepared = preparedPages.get(shape)
