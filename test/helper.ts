@@ -55,5 +55,5 @@ export async function memoryApp(clock: TestClock) {
     await app.close()
     db.$client.close()
   }
-  return { app, db, call, close }
+  return { app, db, call, close, headers }
 }

@@ -1,9 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
 import { z } from 'zod'
-import type { Viewer } from '../http/auth.js'
+import type { DbOrTx } from '../db/client.js'
+import { canSeeUnpublished, type Viewer } from '../http/auth.js'
 import { PageQuerySchema } from '../http/schemas.js'
-import { visibleTo } from './articles/visibility.js'
+import { createListCounts } from './articles/list-counts.js'
 
 /** Tags and sources can carry how many visible articles use them, and be sorted by it. */
 export const CatalogListQuerySchema = PageQuerySchema.extend({
@@ -14,8 +15,8 @@ export type CatalogListQuery = z.infer<typeof CatalogListQuerySchema>
 
 export type CatalogListOptions = {
   sort: 'name' | 'count'
-  /** Count articles, within what `visible` lets the caller see; absent: no counts. */
-  counts?: { visible: SQL | undefined; now: number }
+  /** Count the published articles the caller can see at `now` (embargoed ones too for write keys); absent: no counts. */
+  counts?: { now: number; embargoHides: boolean }
 }
 
 export type Counted<T> = T & { articleCount?: number }
@@ -34,5 +35,15 @@ export function catalogKey(sort: 'name' | 'count', row: Counted<{ id: string; na
 
 export function catalogListOptions(query: CatalogListQuery, viewer: Viewer, now: number): CatalogListOptions {
   const counted = query.withCounts || query.sort === 'count'
-  return { sort: query.sort, ...(counted ? { counts: { visible: visibleTo(viewer, now), now } } : {}) }
+  return { sort: query.sort, ...(counted ? { counts: { now, embargoHides: !canSeeUnpublished(viewer) } } : {}) }
+}
+
+/**
+ * The counts of a tag or source list, to LEFT JOIN on `owner` = the tag's or source's id: from
+ * list_counts, less the articles the caller cannot see yet (list-counts.ts). Counting the
+ * articles themselves walked every published one: 0.4-0.5 s for the tags at 100,000 articles.
+ */
+export function articleCounts(db: DbOrTx, facet: 'tag' | 'source', counts: NonNullable<CatalogListOptions['counts']>) {
+  const counted = createListCounts(db).countedBy(facet, counts.now, counts.embargoHides)
+  return { table: sql`(${counted}) AS counts`, owner: sql`counts.owner`, articleCount: sql<number>`coalesce(counts.n, 0)` }
 }

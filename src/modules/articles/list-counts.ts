@@ -26,19 +26,36 @@ export function createListCounts(db: DbOrTx) {
    * the table for the embargo side; the `+`, so that `status = 'published'` does not pick the
    * whole list index over the rowid lookups. An article in both sides is looked up once anyway.
    */
-  const hidden = (now: number) => sql`
+  const hidden = (now: number, embargoHides = true) => sql`
     ${articles.docId} IN (
       SELECT ${articles.docId} FROM ${articles} WHERE ${articles.status} = 'published' AND ${articles.sortAt} > ${now}
-      UNION ALL SELECT ${articles.docId} FROM ${articles} WHERE ${articles.embargoedUntil} > ${now}
+      ${embargoHides ? sql`UNION ALL SELECT ${articles.docId} FROM ${articles} WHERE ${articles.embargoedUntil} > ${now}` : sql``}
     ) AND +${articles.status} = 'published' AND +${articles.deletedAt} IS NULL`
 
-  /** The 20 most used tags or sources (ties by name): their counts less the hidden ones (`id`, `n`). */
-  const topNamed = (facet: 'tag' | 'source', named: typeof tags | typeof sources, hiddenCounts: SQL) =>
+  /** Hidden articles counted per tag or source id (`id`, `n`). */
+  const hiddenBy = (facet: 'tag' | 'source', now: number, embargoHides = true) =>
+    facet === 'tag'
+      ? sql`SELECT ${articleTags.tagId} AS id, count(*) AS n FROM ${articleTags}
+          WHERE ${articleTags.articleId} IN (SELECT ${articles.id} FROM ${articles} WHERE ${hidden(now, embargoHides)})
+          GROUP BY ${articleTags.tagId}`
+      : sql`SELECT ${articles.sourceId} AS id, count(*) AS n FROM ${articles}
+          WHERE ${hidden(now, embargoHides)} AND ${articles.sourceId} IS NOT NULL GROUP BY ${articles.sourceId}`
+
+  /**
+   * Visible published articles per tag or source id (`owner`, `n`; only those with some): the
+   * counts less the hidden ones. `embargoHides: false` for callers who see embargoed articles
+   * (write keys), from whom only the scheduled ones are hidden.
+   */
+  const countedBy = (facet: 'tag' | 'source', now: number, embargoHides = true) => sql`
+    SELECT c.key AS owner, c.n - coalesce(h.n, 0) AS n FROM ${listCounts} AS c
+    LEFT JOIN (${hiddenBy(facet, now, embargoHides)}) AS h ON h.id = c.key
+    WHERE c.facet = ${facet} AND c.n - coalesce(h.n, 0) > 0`
+
+  /** The 20 most used tags or sources, ties by name. */
+  const topNamed = (facet: 'tag' | 'source', named: typeof tags | typeof sources, now: number) =>
     db.all<{ slug: string; name: string; count: number }>(sql`
-      SELECT ${named.slug} AS slug, ${named.name} AS name, c.n - coalesce(h.n, 0) AS count
-      FROM ${listCounts} AS c JOIN ${named} ON ${named.id} = c.key
-      LEFT JOIN (${hiddenCounts}) AS h ON h.id = c.key
-      WHERE c.facet = ${facet} AND c.n - coalesce(h.n, 0) > 0
+      SELECT ${named.slug} AS slug, ${named.name} AS name, c.n AS count
+      FROM (${countedBy(facet, now)}) AS c JOIN ${named} ON ${named.id} = c.owner
       ORDER BY count DESC, ${named.name} ASC LIMIT 20`)
 
   const listableAll = once(() => db.select({ n: listCounts.n }).from(listCounts).where(eq(listCounts.facet, 'all')).prepare())
@@ -48,6 +65,8 @@ export function createListCounts(db: DbOrTx) {
     listable(): number {
       return listableAll().get()?.n ?? 0
     },
+
+    countedBy,
 
     /** Listable articles per tag, for the given tag ids (a tag with none is left out). */
     tagCounts(tagIds: string[]): Map<string, number> {
@@ -69,17 +88,8 @@ export function createListCounts(db: DbOrTx) {
     /** The same top 20 tags and sources (most used first, ties by name) and 120 months as the live facets. */
     facets(now: number, wanted: Facet[]): Facets {
       const facets: Facets = {}
-      if (wanted.includes('tag')) {
-        facets.tag = topNamed('tag', tags, sql`
-          SELECT ${articleTags.tagId} AS id, count(*) AS n FROM ${articleTags}
-          WHERE ${articleTags.articleId} IN (SELECT ${articles.id} FROM ${articles} WHERE ${hidden(now)})
-          GROUP BY ${articleTags.tagId}`)
-      }
-      if (wanted.includes('source')) {
-        facets.source = topNamed('source', sources, sql`
-          SELECT ${articles.sourceId} AS id, count(*) AS n FROM ${articles}
-          WHERE ${hidden(now)} AND ${articles.sourceId} IS NOT NULL GROUP BY ${articles.sourceId}`)
-      }
+      if (wanted.includes('tag')) facets.tag = topNamed('tag', tags, now)
+      if (wanted.includes('source')) facets.source = topNamed('source', sources, now)
       if (wanted.includes('month')) {
         facets.month = db.all<{ month: string; count: number }>(sql`
           SELECT c.key AS month, c.n - coalesce(h.n, 0) AS count

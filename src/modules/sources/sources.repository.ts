@@ -1,11 +1,10 @@
-import { and, count, eq, inArray, isNotNull, or, sql } from 'drizzle-orm'
+import { eq, inArray, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, sources } from '../../db/schema.js'
 import { iso } from '../../http/schemas.js'
 import type { Seek } from '../../http/pagination.js'
 import { keyset } from '../../db/keyset.js'
-import { statusIs } from '../articles/article-queries.js'
-import { catalogOrder, type CatalogListOptions, type Counted } from '../catalog-list.js'
+import { articleCounts, catalogOrder, type CatalogListOptions, type Counted } from '../catalog-list.js'
 import type { Source } from './sources.schemas.js'
 
 type Row = typeof sources.$inferSelect
@@ -45,18 +44,13 @@ export function createSourcesRepository(db: DbOrTx) {
         const page = keyset([sources.name, sources.id], seek, 'asc')
         return db.select().from(sources).where(page.where).orderBy(...page.orderBy).limit(limit).all().map(toSource)
       }
-      const counts = db
-        .select({ owner: articles.sourceId, n: count().as('n') })
-        .from(articles)
-        .where(and(...statusIs('published', options.counts.now), isNotNull(articles.sourceId), options.counts.visible))
-        .groupBy(articles.sourceId)
-        .as('counts')
-      const articleCount = sql<number>`coalesce(${counts.n}, 0)`
+      const counts = articleCounts(db, 'source', options.counts)
+      const articleCount = counts.articleCount
       const page = keyset(catalogOrder(options.sort, articleCount, sources), seek, 'asc')
       return db
         .select({ row: sources, articleCount })
         .from(sources)
-        .leftJoin(counts, eq(counts.owner, sources.id))
+        .leftJoin(counts.table, sql`${counts.owner} = ${sources.id}`)
         .where(page.where)
         .orderBy(...page.orderBy)
         .limit(limit)

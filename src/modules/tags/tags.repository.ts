@@ -1,11 +1,10 @@
-import { and, count, eq, inArray, or, sql } from 'drizzle-orm'
+import { eq, inArray, or, sql } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
-import { articles, articleTags, tags } from '../../db/schema.js'
+import { tags } from '../../db/schema.js'
 import { iso } from '../../http/schemas.js'
 import type { Seek } from '../../http/pagination.js'
 import { keyset } from '../../db/keyset.js'
-import { statusIs } from '../articles/article-queries.js'
-import { catalogOrder, type CatalogListOptions, type Counted } from '../catalog-list.js'
+import { articleCounts, catalogOrder, type CatalogListOptions, type Counted } from '../catalog-list.js'
 import type { Tag } from './tags.schemas.js'
 
 type Row = typeof tags.$inferSelect
@@ -50,19 +49,13 @@ export function createTagsRepository(db: DbOrTx) {
         const page = keyset([tags.name, tags.id], seek, 'asc')
         return db.select().from(tags).where(page.where).orderBy(...page.orderBy).limit(limit).all().map(toTag)
       }
-      const counts = db
-        .select({ owner: articleTags.tagId, n: count().as('n') })
-        .from(articleTags)
-        .innerJoin(articles, eq(articles.id, articleTags.articleId))
-        .where(and(...statusIs('published', options.counts.now), options.counts.visible))
-        .groupBy(articleTags.tagId)
-        .as('counts')
-      const articleCount = sql<number>`coalesce(${counts.n}, 0)`
+      const counts = articleCounts(db, 'tag', options.counts)
+      const articleCount = counts.articleCount
       const page = keyset(catalogOrder(options.sort, articleCount, tags), seek, 'asc')
       return db
         .select({ row: tags, articleCount })
         .from(tags)
-        .leftJoin(counts, eq(counts.owner, tags.id))
+        .leftJoin(counts.table, sql`${counts.owner} = ${tags.id}`)
         .where(page.where)
         .orderBy(...page.orderBy)
         .limit(limit)
