@@ -1,5 +1,7 @@
 import t, { type Test } from 'tap'
-import { createArticleQueries, type ListFilter, type ListOptions } from '../src/modules/articles/article-queries.js'
+import { createArticleQueries } from '../src/modules/articles/article-queries.js'
+import type { ListFilter, ListOptions } from '../src/modules/articles/list-sql.js'
+import { createRelatedQueries } from '../src/modules/articles/related-queries.js'
 import { createListCounts } from '../src/modules/articles/list-counts.js'
 import { toMatchExpression } from '../src/modules/articles/search-query.js'
 import { createArticle, createSources, createTags } from './factories.js'
@@ -323,9 +325,9 @@ t.test('related articles score a bounded set of candidates per shared tag, never
   // Scoring every article that shares a tag walked the list index: 4 s at 1,000,000 articles.
   const h = await build(t)
   const ids = await populate(h, { analyze: false })
-  let related: ReturnType<ReturnType<typeof createArticleQueries>['related']> | undefined
+  let related: ReturnType<ReturnType<typeof createRelatedQueries>> | undefined
   const statements = statementsPrepared(h, () => {
-    related = createArticleQueries(h.db).related('art_none', [ids.tagA, ids.tagB], undefined, null, h.clock.now, 10)
+    related = createRelatedQueries(h.db)('art_none', [ids.tagA, ids.tagB], undefined, null, h.clock.now, 10)
   })
   t.equal(related?.byTags.length, 10, 'candidates found')
   const scoring = statements.find((source) => /GROUP BY "articles"\."id"/i.test(source))

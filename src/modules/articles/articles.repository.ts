@@ -6,7 +6,9 @@ import { keyset } from '../../db/keyset.js'
 import { iso, isoOrNull } from '../../http/schemas.js'
 import type { Article, ArticleSummary } from './articles.schemas.js'
 import { readingTimeMinutes } from './body.js'
-import { createArticleQueries, type ListFilter, type ListOptions } from './article-queries.js'
+import { createArticleQueries } from './article-queries.js'
+import type { ListFilter, ListOptions } from './list-sql.js'
+import { createRelatedQueries } from './related-queries.js'
 import { inJsonArray, once } from './prepared.js'
 import { stateOf } from './lifecycle.js'
 import { createRevisionsRepository } from './revisions.repository.js'
@@ -225,7 +227,7 @@ export function createArticlesRepository(db: DbOrTx) {
 
     count: queries.count,
     facets: queries.facets,
-    related: queries.related,
+    related: createRelatedQueries(db),
 
     slugTaken(slug: string): boolean {
       return prepared.slugTaken().get({ slug }) !== undefined
