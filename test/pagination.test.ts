@@ -99,7 +99,7 @@ t.test('prevCursor walks back over the same pages', async (t) => {
 
 t.test('a date range of one source pages forward and back in both orders, each article once', async (t) => {
   // The range's ends, the clock and a cursor are all bounds on the publication time; which of
-  // them bounds the index walk changes with the order and direction (article-queries.ts).
+  // them bounds the index walk changes with the order and direction (list-sql.ts timeTests).
   const h = await build(t)
   await createSource(h, { slug: 'bbc', name: 'BBC' })
   const inRange: { id: string; at: number }[] = []

@@ -135,7 +135,7 @@ t.test('a search is driven by the full-text index, articles looked up by primary
   })
 })
 
-/** Whether a small tag group's articles drive the plan (article-queries.ts smallTagGroup). */
+/** Whether a small tag group's articles drive the plan (article-queries.ts smallestDriver). */
 const drivenByTag = (rows: PlanRow[]) => rows.some((row) => /^SEARCH article_tags USING COVERING INDEX article_tags_tag_idx \(tag_id=\?\)/.test(row.detail))
 
 t.test('a deep page seeks to its cursor in the index instead of walking to it', async (t) => {

@@ -97,7 +97,7 @@ export const articles = sqliteTable(
     // A list of one source, one byline or one language walks its own part of the list, newest
     // first, instead of the whole list index until enough rows match (a byline or language with
     // no articles walked every one: 0.7 s at 100,000). The source's one is also its foreign key.
-    // article-queries.ts lets one of them bound a list (conditions: byline, source, language).
+    // list-sql.ts lets one of them bound a list (leadingFilter: byline, then source, then language).
     index('articles_source_list_idx').on(t.sourceId, t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil),
     index('articles_byline_list_idx').on(t.byline, t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil),
     index('articles_language_list_idx').on(t.language, t.status, t.sortAt, t.id, t.deletedAt, t.embargoedUntil),

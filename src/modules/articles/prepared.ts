@@ -23,6 +23,6 @@ export const inJsonArray = (column: SQLiteColumn, ids: string | Placeholder): SQ
  * A column as a term SQLite may seek or bound an index range with, or, written with a unary
  * plus, one it only tests row by row: the same rows either way. Without statistics SQLite
  * cannot tell which of several usable terms is the narrow one, and it bounds a range by the
- * first bound it meets; the callers decide instead (article-queries.ts, visibility.ts).
+ * first bound it meets; the callers decide instead (list-sql.ts, visibility.ts).
  */
 export const onIndex = (column: SQLiteColumn, indexed: boolean): SQLWrapper => (indexed ? column : sql`+${column}`)
