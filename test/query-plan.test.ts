@@ -194,7 +194,7 @@ t.test('a list of one source walks that source in its own index, newest first', 
   const now = h.clock.now
   const lists: [string, ListFilter][] = [
     ['source=a', { ...anonymous(now), sourceIds: [ids.source] }],
-    // Tag a is on 100 of 200 articles: too many to drive the list (smallTagGroup).
+    // Tag a is on 100 of 200 articles: too many to drive the list (smallestDriver).
     ['tag=a and source=a', { ...anonymous(now), tagGroups: [[ids.tagA]], sourceIds: [ids.source] }],
   ]
   for (const [name, filter] of lists) {
