@@ -39,11 +39,11 @@ export function catalogListOptions(query: CatalogListQuery, viewer: Viewer, now:
 }
 
 /**
- * The counts of a tag or source list, to LEFT JOIN on `owner` = the tag's or source's id: from
+ * The counts of a tag or source list, to LEFT JOIN on `id` = the tag's or source's id: from
  * list_counts, less the articles the caller cannot see yet (list-counts.ts). Counting the
  * articles themselves walked every published one: 0.4-0.5 s for the tags at 100,000 articles.
  */
 export function articleCounts(db: DbOrTx, facet: 'tag' | 'source', counts: NonNullable<CatalogListOptions['counts']>) {
   const counted = createListCounts(db).countedBy(facet, counts.now, counts.embargoHides)
-  return { table: sql`(${counted}) AS counts`, owner: sql`counts.owner`, articleCount: sql<number>`coalesce(counts.n, 0)` }
+  return { table: sql`(${counted}) AS counts`, id: sql`counts.id`, articleCount: sql<number>`coalesce(counts.count, 0)` }
 }

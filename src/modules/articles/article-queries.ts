@@ -1,4 +1,4 @@
-import { and, count, desc, fillPlaceholders, getTableColumns, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, count, desc, fillPlaceholders, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import type { SelectedFields } from 'drizzle-orm/sqlite-core'
 import { keyset } from '../../db/keyset.js'
@@ -6,7 +6,7 @@ import { articlesFts } from '../../db/search.js'
 import { articles, articleTags, sources, tags } from '../../db/schema.js'
 import type { Facet, Facets, Sort } from './articles.schemas.js'
 import { canSeeUnpublished } from '../../http/auth.js'
-import { createListCounts, publicationMonth } from './list-counts.js'
+import { createListCounts, publicationMonth, topNamed } from './list-counts.js'
 import {
   conditions,
   DRIVER,
@@ -16,11 +16,11 @@ import {
   shapeOf,
   toSqlFilter,
   updatedFrom,
+  walkOf,
   type Driver,
   type ListFilter,
   type ListOptions,
   type SqlFilter,
-  type Walk,
 } from './list-sql.js'
 import { inJsonArray, once } from './prepared.js'
 import { HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN } from './search-query.js'
@@ -93,17 +93,6 @@ export function createArticleQueries(db: DbOrTx) {
     return { ...filter, driver: smallestDriver(listFilter, whole && leadingFilter(filter) === undefined, sort) }
   }
 
-  /**
-   * The 20 most used of counts per tag or source id, named: most used first, ties by name. The
-   * counts are one row per tag or source, so naming and ordering them all costs little.
-   */
-  function topNamed(counted: SQLWrapper, named: typeof tags | typeof sources) {
-    return db.all<{ slug: string; name: string; count: number }>(sql`
-      SELECT ${named.slug} AS slug, ${named.name} AS name, counted.count AS count
-      FROM (${counted}) AS counted JOIN ${named} ON ${named.id} = counted.id
-      ORDER BY counted.count DESC, ${named.name} ASC LIMIT 20`)
-  }
-
   /** A filter that leaves most of the list: nothing but the status, the viewer and a language. */
   const broad = (filter: SqlFilter) =>
     [filter.match, filter.excludedTagIds, filter.sourceIds, filter.from, filter.to, filter.updatedSince, filter.byline].every(
@@ -119,10 +108,6 @@ export function createArticleQueries(db: DbOrTx) {
   function buildPage(filter: SqlFilter, options: ListOptions, seek: ListOptions['seek']) {
     const { keys, order } = ordering(options.sort)
     const page = keyset(keys, seek, order)
-    // A cursor bounds the walk on the side it goes towards; relevance is driven by the search.
-    const walksDown = (order === 'desc') !== (seek?.direction === 'prev')
-    const walk: Walk =
-      options.sort === 'updated' ? 'updated' : seek === undefined || options.sort === 'relevance' ? 'free' : walksDown ? 'cursor-down' : 'cursor-up'
     const { body, bodyHtml, bodyText, ...summary } = getTableColumns(articles)
     const selection = {
       ...summary,
@@ -135,7 +120,7 @@ export function createArticleQueries(db: DbOrTx) {
         : {}),
     }
     return from(selection, filter)
-      .where(and(...conditions(filter, walk), page.where))
+      .where(and(...conditions(filter, walkOf(options.sort, seek)), page.where))
       .orderBy(...page.orderBy)
       .limit(sql.placeholder('limit') as unknown as number)
   }
@@ -192,7 +177,7 @@ export function createArticleQueries(db: DbOrTx) {
           .from(articleTags)
           .where(inArray(member, matchingIds(filter)))
           .groupBy(articleTags.tagId)
-        facets.tag = topNamed(counted, tags)
+        facets.tag = topNamed(db, counted, tags)
       }
       if (wanted.includes('source')) {
         // Counted by source id from the list index, then named (half the time of joining the
@@ -200,7 +185,7 @@ export function createArticleQueries(db: DbOrTx) {
         const counted = from({ id: sql<string>`${articles.sourceId}`.as('id'), count: sql<number>`count(*)`.as('count') }, filter)
           .where(and(...conditions(filter), sql`${articles.sourceId} is not null`))
           .groupBy(articles.sourceId)
-        facets.source = topNamed(counted, sources)
+        facets.source = topNamed(db, counted, sources)
       }
       if (wanted.includes('month')) {
         facets.month = from({ month: publicationMonth, count: n }, filter)

@@ -1,8 +1,24 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQLWrapper } from 'drizzle-orm'
 import type { DbOrTx } from '../../db/client.js'
 import { articles, articleTags, listCounts, sources, tags } from '../../db/schema.js'
 import type { Facet, Facets } from './articles.schemas.js'
 import { once } from './prepared.js'
+
+/** An article's month of publication, `YYYY-MM` in UTC, as the month facet and migration 0009's triggers write it. */
+export const publicationMonth = sql<string>`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
+
+/**
+ * The 20 most used of counts per tag or source id (a query with columns `id` and `count`),
+ * named: most used first, ties by name. The counts are one row per tag or source, so naming
+ * and ordering them all costs little. The live facets (article-queries.ts) and the counted
+ * ones below share it.
+ */
+export function topNamed(db: DbOrTx, counted: SQLWrapper, named: typeof tags | typeof sources) {
+  return db.all<{ slug: string; name: string; count: number }>(sql`
+    SELECT ${named.slug} AS slug, ${named.name} AS name, counted.count AS count
+    FROM (${counted}) AS counted JOIN ${named} ON ${named.id} = counted.id
+    ORDER BY counted.count DESC, ${named.name} ASC LIMIT 20`)
+}
 
 /**
  * Facets and the total of the whole public list (what anonymous readers see, unfiltered) from
@@ -15,9 +31,6 @@ import { once } from './prepared.js'
  * The results equal the live counts (article-queries.ts) exactly; test/list-counts.test.ts
  * checks that after random sequences of writes and moves of the clock.
  */
-/** An article's month of publication, `YYYY-MM` in UTC, as the month facet and migration 0009's triggers write it. */
-export const publicationMonth = sql<string>`strftime('%Y-%m', ${articles.sortAt} / 1000, 'unixepoch')`
-
 export function createListCounts(db: DbOrTx) {
   /**
    * Listable articles the clock hides at `now`: due to be published, or under embargo. Found by
@@ -42,21 +55,14 @@ export function createListCounts(db: DbOrTx) {
           WHERE ${hidden(now, embargoHides)} AND ${articles.sourceId} IS NOT NULL GROUP BY ${articles.sourceId}`
 
   /**
-   * Visible published articles per tag or source id (`owner`, `n`; only those with some): the
+   * Visible published articles per tag or source id (`id`, `count`; only those with some): the
    * counts less the hidden ones. `embargoHides: false` for callers who see embargoed articles
    * (write keys), from whom only the scheduled ones are hidden.
    */
   const countedBy = (facet: 'tag' | 'source', now: number, embargoHides = true) => sql`
-    SELECT c.key AS owner, c.n - coalesce(h.n, 0) AS n FROM ${listCounts} AS c
+    SELECT c.key AS id, c.n - coalesce(h.n, 0) AS count FROM ${listCounts} AS c
     LEFT JOIN (${hiddenBy(facet, now, embargoHides)}) AS h ON h.id = c.key
     WHERE c.facet = ${facet} AND c.n - coalesce(h.n, 0) > 0`
-
-  /** The 20 most used tags or sources, ties by name. */
-  const topNamed = (facet: 'tag' | 'source', named: typeof tags | typeof sources, now: number) =>
-    db.all<{ slug: string; name: string; count: number }>(sql`
-      SELECT ${named.slug} AS slug, ${named.name} AS name, c.n AS count
-      FROM (${countedBy(facet, now)}) AS c JOIN ${named} ON ${named.id} = c.owner
-      ORDER BY count DESC, ${named.name} ASC LIMIT 20`)
 
   const listableAll = once(() => db.select({ n: listCounts.n }).from(listCounts).where(eq(listCounts.facet, 'all')).prepare())
 
@@ -88,8 +94,8 @@ export function createListCounts(db: DbOrTx) {
     /** The same top 20 tags and sources (most used first, ties by name) and 120 months as the live facets. */
     facets(now: number, wanted: Facet[]): Facets {
       const facets: Facets = {}
-      if (wanted.includes('tag')) facets.tag = topNamed('tag', tags, now)
-      if (wanted.includes('source')) facets.source = topNamed('source', sources, now)
+      if (wanted.includes('tag')) facets.tag = topNamed(db, countedBy('tag', now), tags)
+      if (wanted.includes('source')) facets.source = topNamed(db, countedBy('source', now), sources)
       if (wanted.includes('month')) {
         facets.month = db.all<{ month: string; count: number }>(sql`
           SELECT c.key AS month, c.n - coalesce(h.n, 0) AS count

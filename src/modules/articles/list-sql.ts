@@ -86,7 +86,15 @@ export const toSqlFilter = (filter: ListFilter): SqlFilter => ({
  * `free` (a first page, a search, a count), a cursor as its upper bound (`cursor-down`) or its
  * lower bound (`cursor-up`), or `updated` (the updated order reads its own index).
  */
-export type Walk = 'free' | 'cursor-down' | 'cursor-up' | 'updated'
+type Walk = 'free' | 'cursor-down' | 'cursor-up' | 'updated'
+
+/** How a page in `sort` walks: a cursor bounds it on the side it goes towards; relevance is driven by the search. */
+export function walkOf(sort: Sort, seek: ListOptions['seek']): Walk {
+  if (sort === 'updated') return 'updated'
+  if (seek === undefined || sort === 'relevance') return 'free'
+  const walksDown = (ordering(sort).order === 'desc') !== (seek.direction === 'prev')
+  return walksDown ? 'cursor-down' : 'cursor-up'
+}
 
 /**
  * The publication-time tests, each on the index or off it (onIndex): the clock leaves the upper

@@ -50,7 +50,7 @@ export function createSourcesRepository(db: DbOrTx) {
       return db
         .select({ row: sources, articleCount })
         .from(sources)
-        .leftJoin(counts.table, sql`${counts.owner} = ${sources.id}`)
+        .leftJoin(counts.table, sql`${counts.id} = ${sources.id}`)
         .where(page.where)
         .orderBy(...page.orderBy)
         .limit(limit)

@@ -55,7 +55,7 @@ export function createTagsRepository(db: DbOrTx) {
       return db
         .select({ row: tags, articleCount })
         .from(tags)
-        .leftJoin(counts.table, sql`${counts.owner} = ${tags.id}`)
+        .leftJoin(counts.table, sql`${counts.id} = ${tags.id}`)
         .where(page.where)
         .orderBy(...page.orderBy)
         .limit(limit)
