@@ -3,7 +3,7 @@ import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/client.js'
-import { createChangesRepository } from '../src/modules/changes/changes.repository.js'
+import { articleEvents } from '../src/db/schema.js'
 import { createKeysService } from '../src/modules/keys/keys.service.js'
 import { retryDelay } from '../src/modules/webhooks/backoff.js'
 import { createDeliveriesRepository } from '../src/modules/webhooks/deliveries.repository.js'
@@ -155,7 +155,7 @@ t.test('an event committed late (older time, newer seq) is still delivered, once
   await h.dispatcher.tick()
   t.equal(r.received.length, 2)
   // Another process read its clock 5 s ago, then waited for the write lock.
-  createChangesRepository(h.db).insert({ articleId: a.id, type: 'upsert', version: a.version, entersList: false, effectiveAt: h.clock() - 5 * SECOND, createdAt: h.clock() - 5 * SECOND })
+  h.db.insert(articleEvents).values({ articleId: a.id, type: 'upsert', version: a.version, entersList: false, effectiveAt: h.clock() - 5 * SECOND, createdAt: h.clock() - 5 * SECOND }).run()
   await h.dispatcher.tick()
   await h.dispatcher.tick()
   t.equal(r.received.length, 3)
